@@ -1,0 +1,44 @@
+"""``/v1/models``: the models that a configured channel serves, with what each accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from ..catalog import ModelSpec
+from ..schema import ModelList, ModelObject, error_responses
+from .deps import GatewayDep, PrincipalDep, json_response
+
+router = APIRouter(prefix="/v1/models", tags=["models"])
+
+
+def describe(spec: ModelSpec) -> dict[str, Any]:
+    capabilities = {
+        "endpoints": sorted(spec.endpoints),
+        "sizes": list(spec.sizes) + (["auto"] if spec.size_auto else []),
+        "n_max": spec.n_max,
+        "prompt_max": spec.prompt_max,
+        "qualities": list(spec.qualities),
+        "styles": list(spec.styles),
+        "output_formats": list(spec.output_formats),
+        "options": sorted(spec.options),
+        "edit_max_images": spec.edit_max_images,
+        "mask": spec.mask,
+        "response_formats": ["url", "b64_json"],
+        "default_response_format": spec.default_response_format,
+    }
+    return {"id": spec.id, "object": "model", "created": spec.created, "owned_by": spec.owned_by,
+            "capabilities": capabilities}
+
+
+@router.get("", response_model=ModelList, responses=error_responses(401))
+async def list_models(gateway: GatewayDep, _: PrincipalDep) -> Response:
+    data = [describe(gateway.catalog.get(m)) for m in gateway.router.served()]
+    return json_response({"object": "list", "data": data})
+
+
+@router.get("/{model_id:path}", response_model=ModelObject, responses=error_responses(401, 404))
+async def get_model(model_id: str, gateway: GatewayDep, _: PrincipalDep) -> Response:
+    return json_response(describe(gateway.model(model_id)))

@@ -1,0 +1,154 @@
+"""The declarative table of models: what each public model id can do.
+
+A :class:`ModelSpec` says which endpoints a model serves, which sizes, qualities, styles
+and output formats it accepts, how many images one request may ask for (``n_max``) and one
+upstream call can make (``upstream_n_max``; the pipeline fans out beyond it), and which
+optional fields (``options``) it honours. The normaliser rejects everything else.
+Configuration can add model ids or override fields (``[models.<id>]`` in TOML).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .config import ModelOverride
+from .errors import NotFound
+
+GPT_SIZES = ("1024x1024", "1536x1024", "1024x1536")
+DALLE2_SIZES = ("256x256", "512x512", "1024x1024")
+DALLE3_SIZES = ("1024x1024", "1792x1024", "1024x1792")
+GPT_OPTIONS = frozenset(
+    {"background", "moderation", "output_compression", "input_fidelity", "stream", "partial_images",
+     "safety_identifier"}
+)
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    id: str
+    endpoints: frozenset[str]
+    sizes: tuple[str, ...]
+    size_auto: bool
+    default_size: str | None
+    prompt_max: int
+    qualities: tuple[str, ...]
+    default_response_format: str
+    n_max: int = 10
+    upstream_n_max: int = 10
+    styles: tuple[str, ...] = ()
+    output_formats: tuple[str, ...] = ()
+    options: frozenset[str] = frozenset()
+    quality_aliases: tuple[tuple[str, str], ...] = ()
+    edit_max_images: int = 16
+    edit_max_bytes: int = 25 * MB
+    edit_formats: frozenset[str] = frozenset({"png", "jpeg", "webp"})
+    edit_square_png: bool = False
+    mask: bool = True
+    upstream_response_format: bool = False
+    owned_by: str = "openai"
+    created: int = 1_700_000_000
+
+
+GPT_IMAGE_1 = ModelSpec(
+    id="gpt-image-1",
+    endpoints=frozenset({"generations", "edits"}),
+    sizes=GPT_SIZES,
+    size_auto=True,
+    default_size=None,
+    prompt_max=32000,
+    qualities=("low", "medium", "high", "auto"),
+    quality_aliases=(("standard", "medium"), ("hd", "high")),
+    default_response_format="b64_json",
+    output_formats=("png", "jpeg", "webp"),
+    options=GPT_OPTIONS,
+)
+
+DALL_E_2 = ModelSpec(
+    id="dall-e-2",
+    endpoints=frozenset({"generations", "edits", "variations"}),
+    sizes=DALLE2_SIZES,
+    size_auto=False,
+    default_size="1024x1024",
+    prompt_max=1000,
+    qualities=("standard", "auto"),
+    default_response_format="url",
+    edit_max_images=1,
+    edit_max_bytes=4 * MB,
+    edit_formats=frozenset({"png"}),
+    edit_square_png=True,
+    upstream_response_format=True,
+)
+
+DALL_E_3 = ModelSpec(
+    id="dall-e-3",
+    endpoints=frozenset({"generations"}),
+    sizes=DALLE3_SIZES,
+    size_auto=False,
+    default_size="1024x1024",
+    prompt_max=4000,
+    qualities=("standard", "hd", "auto"),
+    default_response_format="url",
+    upstream_n_max=1,
+    styles=("vivid", "natural"),
+    upstream_response_format=True,
+)
+
+BUILTIN: dict[str, ModelSpec] = {
+    spec.id: spec
+    for spec in (
+        GPT_IMAGE_1,
+        replace(GPT_IMAGE_1, id="gpt-image-1-all"),
+        replace(GPT_IMAGE_1, id="gpt-image-1-mini", options=GPT_OPTIONS - {"input_fidelity"}),
+        replace(GPT_IMAGE_1, id="gpt-image-1.5"),
+        DALL_E_2,
+        DALL_E_3,
+    )
+}
+
+_TUPLE_FIELDS = ("sizes", "qualities", "styles", "output_formats")
+_SET_FIELDS = ("options", "endpoints")
+
+
+def apply_override(model_id: str, base: ModelSpec, override: ModelOverride) -> ModelSpec:
+    """``base`` renamed to ``model_id`` with the override's non-empty fields replacing its own."""
+    changes: dict[str, Any] = {"id": model_id}
+    for name, value in override.model_dump(exclude={"like"}, exclude_none=True).items():
+        if name in _TUPLE_FIELDS:
+            value = tuple(value)
+        elif name in _SET_FIELDS:
+            value = frozenset(value)
+        changes[name] = value
+    return replace(base, **changes)
+
+
+class Catalog:
+    """Model ids → specs, built from the built-in table and configuration."""
+
+    def __init__(self, specs: dict[str, ModelSpec]) -> None:
+        self._specs = specs
+
+    @classmethod
+    def build(cls, overrides: dict[str, ModelOverride], aliases: dict[str, str]) -> Catalog:
+        """Built-ins, then ``[models.*]`` overrides, then channel aliases (public id → upstream id)."""
+        specs = dict(BUILTIN)
+        for model_id, override in overrides.items():
+            like = override.like or model_id
+            base = specs.get(like) or BUILTIN.get(like)
+            if base is None:
+                raise ValueError(f"[models.{model_id!r}]: 'like' must name a known model, not {like!r}")
+            specs[model_id] = apply_override(model_id, base, override)
+        for public, upstream in aliases.items():
+            if public not in specs and upstream in specs:
+                specs[public] = replace(specs[upstream], id=public)
+        return cls(specs)
+
+    def __contains__(self, model_id: str) -> bool:
+        return model_id in self._specs
+
+    def get(self, model_id: str) -> ModelSpec:
+        spec = self._specs.get(model_id)
+        if spec is None:
+            raise NotFound(f"The model '{model_id}' does not exist.", param="model", code="model_not_found")
+        return spec

@@ -1,0 +1,68 @@
+"""Pillow work: inspect uploaded images, read pixel sizes. Callers run these in a thread."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
+MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
+
+
+class BadImage(ValueError):
+    """The file is not a decodable png/jpeg/webp, or it is too large to decode safely."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    format: str  # png | jpeg | webp
+    width: int
+    height: int
+    mode: str
+    has_alpha: bool
+
+    @property
+    def mime(self) -> str:
+        return MIME[self.format]
+
+
+def _has_alpha(img: Image.Image) -> bool:
+    return img.mode in ALPHA_MODES or (img.mode == "P" and "transparency" in img.info)
+
+
+def inspect(source: Path | bytes, max_pixels: int) -> ImageInfo:
+    """Identify an image from its header and check it is complete, without decoding the pixels."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(stream) as img:
+                fmt = FORMATS.get(img.format or "")
+                if fmt is None:
+                    raise BadImage(f"unsupported image format {img.format or 'unknown'}")
+                width, height = img.size
+                if width * height > max_pixels:
+                    raise BadImage(f"image of {width}x{height} pixels is too large")
+                info = ImageInfo(fmt, width, height, img.mode, _has_alpha(img))
+                img.verify()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise BadImage(str(exc) or "not an image") from None
+    except BadImage:
+        raise
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise BadImage(f"the image is corrupt ({exc})") from None
+    return info
+
+
+def pixel_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height read from an image's header, or ``None`` when it can't be read."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return img.size
+    except (UnidentifiedImageError, OSError):
+        return None

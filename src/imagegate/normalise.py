@@ -1,0 +1,140 @@
+"""Normalise a request against its model's spec: fill defaults, map what can be mapped, reject the rest.
+
+The result is an :class:`ImageJob`: everything a provider needs, already validated. A field
+the model can't honour is a 400 naming it; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import ModelSpec
+from .errors import InvalidRequest, missing
+from .fields import check_choice
+from .inputs import InputImage
+from .sizing import nearest_size, parse_ratio, parse_size
+
+OPTION_FIELDS = ("background", "moderation", "output_compression", "input_fidelity", "partial_images",
+                 "safety_identifier")
+
+
+@dataclass(slots=True)
+class ImageJob:
+    endpoint: str
+    spec: ModelSpec
+    n: int
+    response_format: str
+    prompt: str | None = None
+    size: str | None = None
+    quality: str | None = None
+    aspect_ratio: str | None = None
+    user: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    images: list[InputImage] = field(default_factory=list)
+    mask: InputImage | None = None
+
+
+def _unsupported(name: str, spec: ModelSpec) -> InvalidRequest:
+    return InvalidRequest(f"'{name}' is not supported by the model '{spec.id}'.", param=name,
+                          code="unsupported_parameter")
+
+
+def _prompt(endpoint: str, values: dict[str, Any], spec: ModelSpec) -> str | None:
+    if endpoint == "variations":
+        return None
+    prompt = values.get("prompt")
+    if not prompt or not prompt.strip():
+        raise missing("prompt")
+    if len(prompt) > spec.prompt_max:
+        raise InvalidRequest(
+            f"'prompt' is too long for '{spec.id}': {len(prompt)} characters, at most {spec.prompt_max}.",
+            param="prompt", code="string_above_max_length")
+    return str(prompt)
+
+
+def _size(values: dict[str, Any], spec: ModelSpec) -> tuple[str | None, str | None]:
+    """The upstream size (``None`` = upstream default) and the requested aspect ratio."""
+    ratio_text = values.get("aspect_ratio")
+    ratio = None
+    if ratio_text is not None:
+        ratio = parse_ratio(ratio_text)
+        if ratio is None:
+            raise InvalidRequest(f"Invalid value for 'aspect_ratio': '{ratio_text}'. Use 'W:H', e.g. '16:9'.",
+                                 param="aspect_ratio", code="invalid_value")
+    size = values.get("size")
+    if size is not None:
+        if size == "auto" and spec.size_auto:
+            return "auto", ratio_text
+        if size not in spec.sizes:
+            allowed = ", ".join(spec.sizes + (("auto",) if spec.size_auto else ()))
+            hint = "" if parse_size(size) else " Use 'WxH'."
+            raise InvalidRequest(f"Invalid size '{size}' for '{spec.id}'. Supported: {allowed}.{hint}",
+                                 param="size", code="invalid_size")
+        return size, ratio_text
+    if ratio is not None:
+        return nearest_size(ratio, spec.sizes), ratio_text
+    return spec.default_size, None
+
+
+def _quality(values: dict[str, Any], spec: ModelSpec) -> str | None:
+    quality = values.get("quality")
+    if quality is None:
+        return None
+    quality = dict(spec.quality_aliases).get(quality, quality)
+    check_choice("quality", quality, spec.qualities)
+    return None if quality == "auto" and spec.upstream_response_format else quality
+
+
+def _options(values: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for name in OPTION_FIELDS:
+        if name in values:
+            if name not in spec.options:
+                raise _unsupported(name, spec)
+            options[name] = values[name]
+    if "style" in values:
+        if not spec.styles:
+            raise _unsupported("style", spec)
+        options["style"] = check_choice("style", values["style"], spec.styles)
+    if "output_format" in values:
+        if not spec.output_formats:
+            raise _unsupported("output_format", spec)
+        options["output_format"] = check_choice("output_format", values["output_format"], spec.output_formats)
+    if options.get("background") == "transparent" and options.get("output_format") == "jpeg":
+        raise InvalidRequest("A transparent background needs output_format 'png' or 'webp'.",
+                             param="background", code="invalid_value")
+    return options
+
+
+def _stream(values: dict[str, Any], spec: ModelSpec) -> None:
+    if values.get("stream"):
+        if "stream" not in spec.options:
+            raise _unsupported("stream", spec)
+        raise InvalidRequest("Streaming responses are not available yet; send stream=false.", param="stream",
+                             code="unsupported_value")
+
+
+def normalise(endpoint: str, values: dict[str, Any], spec: ModelSpec) -> ImageJob:
+    """Turn coerced request values into a job for ``spec``, or raise a 400 naming the field."""
+    if endpoint not in spec.endpoints:
+        raise InvalidRequest(f"The model '{spec.id}' does not support /v1/images/{endpoint}.", param="model",
+                             code="unsupported_model")
+    n = values.get("n", 1)
+    if n > spec.n_max:
+        raise InvalidRequest(f"'n' must be at most {spec.n_max} for '{spec.id}', got {n}.", param="n",
+                             code="integer_above_max_value")
+    _stream(values, spec)
+    size, aspect_ratio = _size(values, spec)
+    return ImageJob(
+        endpoint=endpoint,
+        spec=spec,
+        n=n,
+        response_format=values.get("response_format", spec.default_response_format),
+        prompt=_prompt(endpoint, values, spec),
+        size=size,
+        quality=_quality(values, spec),
+        aspect_ratio=aspect_ratio,
+        user=values.get("user"),
+        options=_options(values, spec),
+    )

@@ -1,0 +1,3 @@
+from .adapter import OpenAIProvider
+
+__all__ = ["OpenAIProvider"]

@@ -1,0 +1,70 @@
+"""Pure translation between an :class:`ImageJob` and OpenAI's images API wire format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...errors import UpstreamError
+from ..base import Call, TokenUsage, UpstreamImage, UpstreamResult
+
+META_FIELDS = ("size", "quality", "background", "output_format")
+
+
+def request_fields(call: Call) -> dict[str, Any]:
+    """The fields every endpoint shares, plus the job's validated options."""
+    job = call.job
+    body: dict[str, Any] = {"model": call.upstream_model, "n": call.n}
+    if job.prompt is not None:
+        body["prompt"] = job.prompt
+    if job.size is not None:
+        body["size"] = job.size
+    if job.quality is not None:
+        body["quality"] = job.quality
+    if job.user is not None:
+        body["user"] = job.user
+    body.update(job.options)
+    if job.spec.upstream_response_format:
+        body["response_format"] = "b64_json"
+    return body
+
+
+def form_fields(call: Call) -> dict[str, str]:
+    """``request_fields`` as multipart text."""
+    return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in request_fields(call).items()}
+
+
+def image_field(call: Call) -> str:
+    """``image[]`` for models that take several input images, ``image`` for single-image models."""
+    return "image[]" if call.job.spec.edit_max_images > 1 and call.job.endpoint == "edits" else "image"
+
+
+def _usage(raw: Any) -> TokenUsage | None:
+    if not isinstance(raw, dict):
+        return None
+    details = raw.get("input_tokens_details") or {}
+    return TokenUsage(
+        input_tokens=int(raw.get("input_tokens") or 0),
+        output_tokens=int(raw.get("output_tokens") or 0),
+        text_tokens=int(details.get("text_tokens") or 0),
+        image_tokens=int(details.get("image_tokens") or 0),
+    )
+
+
+def _image(item: Any) -> UpstreamImage:
+    if not isinstance(item, dict) or not isinstance(item.get("b64_json") or item.get("url"), str):
+        raise UpstreamError("The upstream answered without an image.", code="upstream_bad_response")
+    revised = item.get("revised_prompt")
+    return UpstreamImage(b64=item.get("b64_json"), url=item.get("url"),
+                         revised_prompt=revised if isinstance(revised, str) else None)
+
+
+def parse_response(body: Any, expected: int) -> UpstreamResult:
+    """OpenAI's ``ImagesResponse`` → :class:`UpstreamResult`; a malformed answer is a 502."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list) or not data:
+        raise UpstreamError("The upstream answered without images.", code="upstream_bad_response")
+    if len(data) != expected:
+        raise UpstreamError(f"The upstream returned {len(data)} images instead of {expected}.",
+                            code="upstream_bad_response")
+    meta = {k: body[k] for k in META_FIELDS if isinstance(body.get(k), str)}
+    return UpstreamResult(images=[_image(item) for item in data], usage=_usage(body.get("usage")), meta=meta)

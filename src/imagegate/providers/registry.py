@@ -1,0 +1,16 @@
+"""Provider types by name: the one place a new upstream protocol is registered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .base import Provider
+from .openai import OpenAIProvider
+
+if TYPE_CHECKING:
+    from ..router import Channel
+
+PROVIDERS: dict[str, Callable[[Channel], Provider]] = {
+    "openai": OpenAIProvider,
+}

@@ -1,0 +1,66 @@
+"""What every HTTP provider shares: one pooled client, transport-failure mapping, message scrubbing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+import httpx
+import orjson
+
+from ..errors import ApiError, RateLimited, UpstreamError, UpstreamTimeout
+
+T = TypeVar("T")
+_URL = re.compile(r"\b(?:https?|wss?)://[^\s'\"<>)]+", re.I)
+_SECRET = re.compile(r"\b(?:sk|pk|key|bfl|fal)[-_][A-Za-z0-9_\-*]{6,}\b", re.I)
+_HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|ai|io|run|dev|cloud|app)\b", re.I)
+
+
+def make_client(timeout: float, max_connections: int | None = None) -> httpx.AsyncClient:
+    """One pooled client per channel; connect fails fast, the read may wait for a slow model."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=64, keepalive_expiry=30)
+    return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), limits=limits)
+
+
+def scrub(message: str) -> str:
+    """Drop URLs, host names and anything key-shaped from an upstream message before a client sees it."""
+    message = _URL.sub("[link]", message)
+    message = _SECRET.sub("[redacted]", message)
+    return _HOST.sub("[upstream]", message)[:1000]
+
+
+async def guarded(request: Awaitable[T]) -> T:
+    """Await an upstream request, turning transport failures into 502/504 errors."""
+    try:
+        return await request
+    except httpx.TimeoutException:
+        raise UpstreamTimeout("The upstream did not answer in time.") from None
+    except (httpx.TransportError, httpx.StreamError):
+        raise UpstreamError("The connection to the upstream failed.", code="upstream_unreachable") from None
+
+
+def json_body(response: httpx.Response) -> Any:
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        raise UpstreamError("The upstream answered with invalid JSON.", code="upstream_bad_response") from None
+
+
+def retry_after(response: httpx.Response, default: str = "1") -> str:
+    value = response.headers.get("retry-after", "")
+    return value if value.replace(".", "", 1).isdigit() else default
+
+
+def status_error(response: httpx.Response, message: str) -> ApiError:
+    """The error for an upstream status that isn't a validation or policy answer."""
+    status = response.status_code
+    if status in (401, 403):
+        return UpstreamError("The upstream rejected the gateway's credentials for this model.",
+                             code="upstream_auth_error")
+    if status == 402:
+        return UpstreamError("The upstream account has run out of credit.", code="upstream_insufficient_credit")
+    if status == 429:
+        return RateLimited(f"The upstream is rate limiting requests: {scrub(message)}",
+                           headers={"Retry-After": retry_after(response)})
+    return UpstreamError(f"The upstream failed with status {status}.", code="upstream_error")

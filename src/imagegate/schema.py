@@ -1,0 +1,116 @@
+"""Pydantic models of the wire format, for the OpenAPI document and for tests.
+
+Requests are parsed by :mod:`imagegate.fields` (one path for JSON and multipart, with
+OpenAI-style errors); these models describe the same fields truthfully.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Quality = Literal["standard", "hd", "low", "medium", "high", "auto"]
+OutputFormat = Literal["png", "jpeg", "webp"]
+
+
+class _Common(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = Field(None, description="Model id; see GET /v1/models.")
+    n: int | None = Field(None, ge=1, le=10, description="Images to make (dall-e-3 fans out n>1).")
+    size: str | None = Field(None, description="WxH from the model's sizes, or auto (GPT image models).")
+    response_format: Literal["url", "b64_json"] | None = Field(
+        None, description="url: an imagegate link valid for IMAGEGATE_URL_TTL seconds. Any model."
+    )
+    user: str | None = None
+
+
+class _Prompted(_Common):
+    prompt: str = Field(..., description="Max length per model: GPT 32000, dall-e-2 1000, dall-e-3 4000.")
+    quality: Quality | None = None
+    background: Literal["transparent", "opaque", "auto"] | None = None
+    moderation: Literal["low", "auto"] | None = None
+    output_format: OutputFormat | None = None
+    output_compression: int | None = Field(None, ge=0, le=100)
+    partial_images: int | None = Field(None, ge=0, le=3)
+    stream: bool | None = None
+    safety_identifier: str | None = None
+    aspect_ratio: str | None = Field(None, description="W:H, mapped to the nearest supported size; size wins.",
+                                     examples=["16:9"])
+
+
+class CreateImageRequest(_Prompted):
+    style: Literal["vivid", "natural"] | None = None
+
+
+class CreateImageEditRequest(_Prompted):
+    image: list[bytes] = Field(..., description="1-16 images (png/jpeg/webp); also sent as image[] parts.")
+    mask: bytes | None = Field(None, description="PNG; transparent pixels mark the area to edit.")
+    input_fidelity: Literal["high", "low"] | None = None
+
+
+class CreateImageVariationRequest(_Common):
+    image: bytes = Field(..., description="A square PNG under 4 MB.")
+
+
+class InputTokensDetails(BaseModel):
+    text_tokens: int
+    image_tokens: int
+
+
+class ImagesUsage(BaseModel):
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    input_tokens_details: InputTokensDetails
+    images: int | None = Field(None, description="imagegate: images produced.")
+
+
+class Image(BaseModel):
+    b64_json: str | None = None
+    url: str | None = None
+    revised_prompt: str | None = None
+
+
+class ImagesResponse(BaseModel):
+    created: int
+    data: list[Image]
+    background: Literal["transparent", "opaque"] | None = None
+    output_format: OutputFormat | None = None
+    size: Literal["1024x1024", "1024x1536", "1536x1024"] | None = None
+    quality: Literal["low", "medium", "high"] | None = None
+    usage: ImagesUsage | None = None
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class ModelObject(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+    capabilities: dict[str, Any] | None = Field(None, description="imagegate: what the model accepts.")
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelObject]
+
+
+def request_body(model: type[BaseModel], media_type: str) -> dict[str, Any]:
+    """An ``openapi_extra`` request body for routes that parse their own body."""
+    return {"requestBody": {"required": True, "content": {media_type: {"schema": model.model_json_schema()}}}}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorResponse} for status in statuses}

@@ -1,0 +1,5 @@
+from .base import ResultStore, StoredObject
+from .local import LocalStore
+from .signing import Signer
+
+__all__ = ["LocalStore", "ResultStore", "Signer", "StoredObject"]
