@@ -32,8 +32,7 @@ class KeyRecord:
         return self.revoked_at is None
 
 
-def _record(row: sa.Row[tuple[object, ...]]) -> KeyRecord:
-    m = row._mapping
+def _record(m: sa.RowMapping) -> KeyRecord:
     return KeyRecord(m["id"], m["name"], m["prefix"], m["created_at"], m["revoked_at"])
 
 
@@ -50,12 +49,12 @@ class Keys:
         values = {"name": name, "key_hash": hash_key(key), "prefix": key[:10], "created_at": datetime.now(UTC)}
         async with self.db.engine.begin() as conn:
             result = await conn.execute(sa.insert(api_keys).values(**values).returning(*_COLUMNS))
-            return _record(result.one()), key
+            return _record(result.one()._mapping), key
 
     async def list(self) -> list[KeyRecord]:
         async with self.db.engine.connect() as conn:
             rows = await conn.execute(sa.select(*_COLUMNS).order_by(api_keys.c.id))
-            return [_record(r) for r in rows]
+            return [_record(r._mapping) for r in rows]
 
     async def revoke(self, ident: str) -> int:
         """Revoke by id or name; returns how many keys were revoked."""
@@ -67,4 +66,4 @@ class Keys:
     async def lookup(self, key: str) -> KeyRecord | None:
         async with self.db.engine.connect() as conn:
             row = (await conn.execute(sa.select(*_COLUMNS).where(api_keys.c.key_hash == hash_key(key)))).first()
-        return _record(row) if row is not None else None
+        return _record(row._mapping) if row is not None else None

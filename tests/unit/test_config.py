@@ -1,0 +1,77 @@
+"""Settings layering: built-in defaults < TOML file < environment, one test per edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from imagegate.config import load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("IMAGEGATE_", "OPENAI_")):
+            monkeypatch.delenv(name)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "imagegate.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.url_ttl == 3600 and settings.data_dir == Path(".imagegate") and settings.master_key is None
+    assert settings.all_channels() == []
+
+
+def test_file_over_defaults(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, "url_ttl = 60\n"))
+    assert settings.url_ttl == 60
+
+
+def test_env_over_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGEGATE_URL_TTL", "90")
+    assert load_settings(write(tmp_path, "url_ttl = 60\n")).url_ttl == 90
+
+
+def test_config_path_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGEGATE_CONFIG", str(write(tmp_path, 'master_key = "m"\n')))
+    assert load_settings().master_key == "m"
+
+
+def test_openai_key_alone_gives_the_four_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    (channel,) = load_settings().all_channels()
+    assert channel.base_url == "http://127.0.0.1:9/v1" and channel.api_key == "sk-x"
+    assert sorted(channel.models) == ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-all"]
+
+
+def test_channel_key_from_env_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_KEY", "sk-from-env")
+    path = write(tmp_path, '[[channels]]\nname="a"\nbase_url="http://h/v1/"\napi_key="env:MY_KEY"\nmodels=["x"]\n')
+    (channel,) = load_settings(path).all_channels()
+    assert channel.api_key == "sk-from-env" and channel.base_url == "http://h/v1" and channel.models == {"x": "x"}
+
+
+def test_unknown_setting_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="nonsense"):
+        load_settings(write(tmp_path, "nonsense = 1\n"))
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_settings(tmp_path / "absent.toml")
+
+
+def test_public_url_defaults_to_listen_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGEGATE_PORT", "9123")
+    assert load_settings().base_url == "http://127.0.0.1:9123"
+    monkeypatch.setenv("IMAGEGATE_PUBLIC_URL", "https://img.example.org/")
+    assert load_settings().base_url == "https://img.example.org"

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from imagegate.catalog import BUILTIN
+from imagegate.errors import UpstreamError
+from imagegate.fields import coerce
+from imagegate.normalise import normalise
+from imagegate.pipeline import split
+from imagegate.providers.base import Call
+from imagegate.providers.openai.params import form_fields, image_field, parse_response, request_fields
+from imagegate.providers.upstream import scrub
+from imagegate.router import Channel
+
+
+def call(endpoint: str, model: str, n: int = 1, **raw: Any) -> Call:
+    job = normalise(endpoint, coerce(endpoint, {"prompt": "p", **raw}), BUILTIN[model])
+    return Call(job, Channel("c", "openai", "http://u/v1", "k", {model: model}), model, n)
+
+
+def test_generation_body() -> None:
+    body = request_fields(call("generations", "gpt-image-1", 2, size="1536x1024", background="opaque", user="u"))
+    assert body == {"model": "gpt-image-1", "n": 2, "prompt": "p", "size": "1536x1024", "user": "u",
+                    "background": "opaque"}
+
+
+def test_dall_e_asks_for_base64() -> None:
+    body = request_fields(call("generations", "dall-e-3", style="vivid"))
+    assert body["response_format"] == "b64_json" and body["style"] == "vivid" and body["size"] == "1024x1024"
+
+
+def test_form_fields_are_text() -> None:
+    fields = form_fields(call("edits", "gpt-image-1", 3, output_compression=5))
+    assert fields["n"] == "3" and fields["output_compression"] == "5"
+
+
+def test_image_field_name() -> None:
+    assert image_field(call("edits", "gpt-image-1")) == "image[]"
+    assert image_field(call("edits", "dall-e-2")) == "image"
+
+
+def test_parse_response() -> None:
+    result = parse_response({"data": [{"b64_json": "aGk="}], "size": "1024x1024", "quality": "high",
+                             "usage": {"input_tokens": 3, "output_tokens": 4,
+                                       "input_tokens_details": {"text_tokens": 2, "image_tokens": 1}}}, 1)
+    assert result.images[0].b64 == "aGk=" and result.meta == {"size": "1024x1024", "quality": "high"}
+    assert result.usage is not None and result.usage.total_tokens == 7 and result.usage.image_tokens == 1
+
+
+@pytest.mark.parametrize("body", [{}, {"data": []}, {"data": [{}]}, {"data": [{"b64_json": 5}]}, [],
+                                  {"data": [{"b64_json": "a"}, {"b64_json": "b"}]}])
+def test_parse_response_rejects_malformed(body: Any) -> None:
+    with pytest.raises(UpstreamError):
+        parse_response(body, 1)
+
+
+def test_split() -> None:
+    assert split(10, 4) == [4, 4, 2] and split(3, 1) == [1, 1, 1] and split(2, 10) == [2]
+
+
+def test_scrub() -> None:
+    text = scrub("Invalid key sk-abc123456789 for https://api.internal.example.com/v1/x at api.openai.com")
+    assert "sk-abc" not in text and "https://" not in text and "openai.com" not in text
