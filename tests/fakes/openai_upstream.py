@@ -27,6 +27,8 @@ from starlette.types import Receive, Scope, Send
 
 FaultKind = Literal["status", "moderation", "hang", "bad_json", "drop"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+# queued fault: (kind, status, headers, body, delay)
+Fault = tuple[FaultKind, int | None, dict[str, str] | None, Any, float | None]
 ERRORS = {  # (message, type, code) of real OpenAI errors
     401: ("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"),
     429: ("Rate limit reached for images per minute.", "requests", "rate_limit_exceeded"),
@@ -54,35 +56,23 @@ class Recorded:
     files: list[RecordedFile] = field(default_factory=list)
 
 
-@dataclass
-class Fault:
-    kind: FaultKind
-    status: int | None = None
-    headers: dict[str, str] | None = None
-    body: Any = None
-    delay: float | None = None
-
-
 def error_body(message: str, type_: str = "invalid_request_error", code: str | None = None,
                param: str | None = None) -> dict[str, Any]:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
-def status_body(status: int | str) -> dict[str, Any]:
-    """A realistic OpenAI error envelope for an HTTP status (or "moderation")."""
+def status_body(status: int | str) -> dict[str, Any]:  # realistic OpenAI error for a status or "moderation"
     if status in ERRORS or int(status) >= 500:
         return error_body(*ERRORS.get(status, ERRORS[500]))
     return error_body(f"Fake upstream error (HTTP {status}).")
 
 
 class ApiError(Exception):
-    def __init__(self, message: str, param: str | None = None, code: str | None = None) -> None:
-        super().__init__(message)
-        self.body = error_body(message, code=code, param=param)
+    """Answered as HTTP 400 with the OpenAI error body passed as its only argument."""
 
 
 class _Dropped(Exception):
-    """Raised after a partial body so uvicorn closes the connection mid-response."""
+    """Raised after a partial body so uvicorn closes the connection mid-response (hidden from its logs)."""
 
 
 class _DropResponse(Response):
@@ -101,31 +91,18 @@ def json_response(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type="application/json")
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=64)  # solid-colour image bytes + base64, encoded once per (size, format, transparency)
 def encode_image(width: int, height: int, fmt: str = "png", transparent: bool = False) -> tuple[bytes, str]:
-    """Solid-colour image bytes and their base64, cached per (size, format, transparency)."""
     mode = "RGBA" if transparent and fmt != "jpeg" else "RGB"
     buf = io.BytesIO()
     Image.new(mode, (width, height), (40, 120, 200, 0) if mode == "RGBA" else (40, 120, 200)).save(buf, fmt)
     return buf.getvalue(), pybase64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def parse_shape(params: dict[str, Any]) -> tuple[int, int, int]:
-    """(n, width, height); n may be a string (multipart); "auto" or missing size means 1024x1024."""
-    size = params.get("size") or "auto"
-    try:
-        n = int(1 if params.get("n") is None else params["n"])
-        width, height = (1024, 1024) if size == "auto" else map(int, str(size).lower().split("x"))
-    except (TypeError, ValueError):
-        raise ApiError(f"Invalid 'n' or 'size' ({size!r}).", "size", "invalid_value") from None
-    if not (1 <= n <= 10 and 0 < width <= 8192 and 0 < height <= 8192):
-        raise ApiError(f"Invalid 'n' ({n}) or 'size' ({size!r}).", "size", "invalid_value")
-    return n, width, height
-
-
 def gpt_image_result(params: dict[str, Any], n: int, width: int, height: int) -> dict[str, Any]:
     if params.get("response_format") is not None:
-        raise ApiError("Unknown parameter: 'response_format'.", "response_format", "unknown_parameter")
+        message = "Unknown parameter: 'response_format'."
+        raise ApiError(error_body(message, code="unknown_parameter", param="response_format"))
     fmt = params.get("output_format") if params.get("output_format") in ("jpeg", "webp") else "png"
     background = "transparent" if params.get("background") == "transparent" else "opaque"
     quality = params.get("quality") if params.get("quality") not in (None, "auto") else "medium"
@@ -159,7 +136,10 @@ class FakeOpenAI:
 
     def start(self) -> FakeOpenAI:
         """Serve on a free 127.0.0.1 port from a daemon thread; returns once connections are accepted."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if self._thread is not None:
+            return self  # already running
+        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY when sock.proto is TCP (else ~40ms/request)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         self.origin, self.base_url = f"http://127.0.0.1:{self.port}", f"http://127.0.0.1:{self.port}/v1"
@@ -172,10 +152,10 @@ class FakeOpenAI:
                                         name=f"fake-openai-{self.port}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("fake OpenAI upstream failed to start")
+        while not server.started and self._thread.is_alive() and time.monotonic() < deadline:
             time.sleep(0.005)
+        if not server.started:
+            raise RuntimeError("fake OpenAI upstream failed to start")
         return self
 
     def stop(self) -> None:
@@ -196,8 +176,7 @@ class FakeOpenAI:
 
     @property
     def last(self) -> Recorded:
-        with self._lock:
-            return self.requests[-1]
+        return self.requests[-1]
 
     @property
     def image_requests(self) -> list[Recorded]:
@@ -218,7 +197,7 @@ class FakeOpenAI:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
         with self._lock:
-            self._faults.extend(Fault(kind, status, headers, body, delay) for _ in range(count))
+            self._faults.extend([(kind, status, headers, body, delay)] * count)
 
     async def _images(self, request: Request) -> Response:
         with self._lock:
@@ -233,12 +212,12 @@ class FakeOpenAI:
             if request.headers.get("authorization") != f"Bearer {self.api_key}":
                 return json_response(status_body(401), 401)
             if not body_ok:
-                raise ApiError("We could not parse the JSON body of your request.")
+                raise ApiError(error_body("We could not parse the JSON body of your request."))
             payload = self._build(record)
             await self._sleep(self.delay)
             return json_response(payload)
         except ApiError as exc:
-            return json_response(exc.body, 400)
+            return json_response(exc.args[0], 400)
         finally:
             with self._lock:
                 self._inflight -= 1
@@ -262,23 +241,32 @@ class FakeOpenAI:
         return record, ok
 
     async def _apply_fault(self, fault: Fault) -> Response | None:
-        await self._sleep(fault.delay if fault.delay is not None else 30.0 if fault.kind == "hang" else 0.0)
-        if fault.kind == "hang":
+        kind, status, headers, body, delay = fault
+        await self._sleep(delay if delay is not None else 30.0 if kind == "hang" else 0.0)
+        if kind == "hang":
             return None  # then answer normally
-        if fault.kind == "drop":
+        if kind == "drop":
             return _DropResponse()
-        if fault.kind == "bad_json":
+        if kind == "bad_json":
             response = Response(b'{"created": 1, "data": [', media_type="application/json")
-        elif fault.kind == "moderation":
+        elif kind == "moderation":
             response = json_response(status_body("moderation"), 400)
         else:
-            response = json_response(fault.body or status_body(fault.status or 500), fault.status or 500)
-        response.headers.update(fault.headers or {})
+            response = json_response(body or status_body(status or 500), status or 500)
+        response.headers.update(headers or {})
         return response
 
     def _build(self, record: Recorded) -> dict[str, Any]:
         params = record.json if record.json is not None else {k: v[-1] for k, v in record.form.items()}
-        n, width, height = parse_shape(params)
+        size = params.get("size") or "auto"  # "auto"/missing: 1024x1024; multipart sends n as a string
+        try:
+            n = int(1 if params.get("n") is None else params["n"])
+            width, height = (1024, 1024) if size == "auto" else map(int, str(size).lower().split("x"))
+            if not (1 <= n <= 10 and 0 < width <= 8192 and 0 < height <= 8192):
+                raise ValueError
+        except (TypeError, ValueError):
+            message = f"Invalid 'n' or 'size' ({size!r})."
+            raise ApiError(error_body(message, code="invalid_value", param="size")) from None
         model = str(params.get("model") or "dall-e-2")
         if model.startswith("gpt-image"):
             return gpt_image_result(params, n, width, height)
@@ -286,14 +274,13 @@ class FakeOpenAI:
         items: list[dict[str, str]] = []
         for _ in range(n):
             if params.get("response_format") == "b64_json":
-                item = {"b64_json": b64}
+                items.append({"b64_json": b64})
             else:
                 name = f"img-{len(self._files) + 1}-{width}x{height}.png"
                 self._files[name] = data
-                item = {"url": f"{self.origin}/files/{name}"}
+                items.append({"url": f"{self.origin}/files/{name}"})
             if model == "dall-e-3":
-                item["revised_prompt"] = f"revised: {params.get('prompt', '')}"
-            items.append(item)
+                items[-1]["revised_prompt"] = f"revised: {params.get('prompt', '')}"
         return {"created": int(time.time()), "data": items}
 
     async def _file(self, request: Request) -> Response:
