@@ -50,6 +50,13 @@ class CreateImageEditRequest(_Prompted):
     input_fidelity: Literal["high", "low"] | None = None
 
 
+class CreateImageEditJsonRequest(_Prompted):
+    images: list[dict[str, str]] = Field(..., min_length=1, max_length=16,
+                                         description='1-16 of {"image_url": "data:image/png;base64,..."}.')
+    mask: dict[str, str] | None = Field(None, description='{"image_url": "data:image/png;base64,..."}')
+    input_fidelity: Literal["high", "low"] | None = None
+
+
 class CreateImageVariationRequest(_Common):
     image: bytes = Field(..., description="A square PNG under 4 MB.")
 
@@ -107,9 +114,10 @@ class ModelList(BaseModel):
     data: list[ModelObject]
 
 
-def request_body(model: type[BaseModel], media_type: str) -> dict[str, Any]:
-    """An ``openapi_extra`` request body for routes that parse their own body."""
-    return {"requestBody": {"required": True, "content": {media_type: {"schema": model.model_json_schema()}}}}
+def request_body(*bodies: tuple[type[BaseModel], str]) -> dict[str, Any]:
+    """An ``openapi_extra`` request body (one schema per media type) for routes that parse their own body."""
+    content = {media_type: {"schema": model.model_json_schema()} for model, media_type in bodies}
+    return {"requestBody": {"required": True, "content": content}}
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -112,3 +112,44 @@ def test_edit_form_without_openai_sdk_accepts_curl_style(gateway: Gateway, upstr
                       data={"model": "gpt-image-1", "prompt": "p", "size": "1536x1024"},
                       files=[("image", ("x.png", png(20, 20), "image/png"))], timeout=30)
     assert body.status_code == 200 and upstream.last.form["size"] == ["1536x1024"]
+
+
+def data_url(data: bytes, mime: str = "image/png") -> str:
+    import base64
+
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def test_json_edit_with_data_urls(gateway: Gateway, upstream: FakeOpenAI) -> None:
+    first, second, the_mask = png(40, 40), encoded("jpeg", 40, 40), mask(40, 40)
+    body = {"model": "gpt-image-1", "prompt": "p", "n": 2, "size": "1536x1024",
+            "images": [{"image_url": data_url(first)}, {"image_url": data_url(second, "image/jpeg")}],
+            "mask": {"image_url": data_url(the_mask)}}
+    with gateway.http() as http:
+        response = http.post("/v1/images/edits", json=body)
+    assert response.status_code == 200, response.text
+    assert [decode(d["b64_json"]).size for d in response.json()["data"]] == [(1536, 1024)] * 2
+    sent = upstream.last
+    assert [f.data for f in sent.files if f.field == "image[]"] == [first, second]
+    assert [f.data for f in sent.files if f.field == "mask"] == [the_mask]
+
+
+@pytest.mark.parametrize(("images", "param", "code"), [
+    (None, "images", "missing_required_parameter"),
+    ([{"file_id": "file-1"}], "images", "unsupported_value"),
+    ([{"image_url": "https://example.com/a.png"}], "images", "invalid_image_url"),
+    ([{"image_url": "data:image/png;base64,!!!"}], "images", "invalid_image"),
+    (["plain"], "images", "invalid_type"),
+    ([{"image_url": "data:image/png;base64,aGVsbG8="}], "image", "invalid_image"),
+])
+def test_json_edit_bad_images(gateway: Gateway, upstream: FakeOpenAI, images: object, param: str,
+                              code: str) -> None:
+    body: dict[str, object] = {"model": "gpt-image-1", "prompt": "p"}
+    if images is not None:
+        body["images"] = images
+    with gateway.http() as http:
+        response = http.post("/v1/images/edits", json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert (error["param"], error["code"]) == (param, code)
+    assert upstream.image_requests == []

@@ -18,7 +18,7 @@ _bearer = HTTPBearer(auto_error=False, description="An imagegate key, or the mas
 MAX_JSON_BYTES = 2 * 1024 * 1024
 
 
-def get_gateway(request: Request) -> Gateway:
+async def get_gateway(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.gateway
     return gateway
 
@@ -36,7 +36,7 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def request_id(request: Request) -> str:
+async def request_id(request: Request) -> str:
     given = request.headers.get("x-request-id", "")
     return given[:64] if given.isprintable() and given else uuid.uuid4().hex
 
@@ -44,14 +44,14 @@ def request_id(request: Request) -> str:
 RequestIdDep = Annotated[str, Depends(request_id)]
 
 
-async def read_json(request: Request) -> dict[str, Any]:
+async def read_json(request: Request, limit: int = MAX_JSON_BYTES) -> dict[str, Any]:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+    if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge("The JSON body is too large.")
     chunks = bytearray()
     async for chunk in request.stream():
         chunks += chunk
-        if len(chunks) > MAX_JSON_BYTES:
+        if len(chunks) > limit:
             raise PayloadTooLarge("The JSON body is too large.")
     body = bytes(chunks)
     try:

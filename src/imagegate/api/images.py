@@ -11,6 +11,7 @@ from ..fields import coerce
 from ..inputs import check_inputs
 from ..normalise import normalise
 from ..schema import (
+    CreateImageEditJsonRequest,
     CreateImageEditRequest,
     CreateImageRequest,
     CreateImageVariationRequest,
@@ -19,6 +20,7 @@ from ..schema import (
     request_body,
 )
 from .deps import GatewayDep, PrincipalDep, RequestIdDep, json_response, read_json
+from .json_images import json_form
 from .uploads import read_form
 
 router = APIRouter(prefix="/v1/images", tags=["images"])
@@ -27,7 +29,7 @@ MB = 1024 * 1024
 
 
 @router.post("/generations", response_model=ImagesResponse, responses=ERRORS,
-             openapi_extra=request_body(CreateImageRequest, "application/json"))
+             openapi_extra=request_body((CreateImageRequest, "application/json")))
 async def generations(request: Request, gateway: GatewayDep, principal: PrincipalDep,
                       request_id: RequestIdDep) -> Response:
     values = coerce("generations", await read_json(request))
@@ -39,7 +41,10 @@ async def generations(request: Request, gateway: GatewayDep, principal: Principa
 async def _multipart(endpoint: str, default_model: str, request: Request, gateway: GatewayDep,
                      principal: PrincipalDep, request_id: str) -> dict[str, Any]:
     settings = gateway.settings
-    form = await read_form(request, max_body=settings.max_body_mb * MB, max_file=settings.max_image_mb * MB)
+    if endpoint == "edits" and request.headers.get("content-type", "").startswith("application/json"):
+        form = json_form(await read_json(request, settings.max_body_mb * MB), settings.max_image_mb * MB)
+    else:
+        form = await read_form(request, max_body=settings.max_body_mb * MB, max_file=settings.max_image_mb * MB)
     try:
         values = coerce(endpoint, form.fields)
         spec = gateway.model(values.get("model") or default_model)
@@ -52,7 +57,8 @@ async def _multipart(endpoint: str, default_model: str, request: Request, gatewa
 
 
 @router.post("/edits", response_model=ImagesResponse, responses=ERRORS,
-             openapi_extra=request_body(CreateImageEditRequest, "multipart/form-data"))
+             openapi_extra=request_body((CreateImageEditRequest, "multipart/form-data"),
+                                                       (CreateImageEditJsonRequest, "application/json")))
 async def edits(request: Request, gateway: GatewayDep, principal: PrincipalDep,
                 request_id: RequestIdDep) -> Response:
     body = await _multipart("edits", gateway.settings.default_model, request, gateway, principal, request_id)
@@ -60,7 +66,7 @@ async def edits(request: Request, gateway: GatewayDep, principal: PrincipalDep,
 
 
 @router.post("/variations", response_model=ImagesResponse, responses=ERRORS,
-             openapi_extra=request_body(CreateImageVariationRequest, "multipart/form-data"))
+             openapi_extra=request_body((CreateImageVariationRequest, "multipart/form-data")))
 async def variations(request: Request, gateway: GatewayDep, principal: PrincipalDep,
                      request_id: RequestIdDep) -> Response:
     body = await _multipart("variations", "dall-e-2", request, gateway, principal, request_id)

@@ -11,7 +11,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -38,7 +38,7 @@ class Upload:
 
 @dataclass(slots=True)
 class Form:
-    fields: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
     images: list[Upload] = field(default_factory=list)
     mask: Upload | None = None
     tmpdir: tempfile.TemporaryDirectory[str] | None = None
