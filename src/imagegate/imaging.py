@@ -50,12 +50,14 @@ def inspect(source: Path | bytes, max_pixels: int) -> ImageInfo:
                     raise BadImage(f"image of {width}x{height} pixels is too large")
                 info = ImageInfo(fmt, width, height, img.mode, _has_alpha(img))
                 img.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise BadImage(str(exc) or "not an image") from None
+    except UnidentifiedImageError:
+        raise BadImage("not a recognisable image") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BadImage("the image has too many pixels to decode safely") from None
     except BadImage:
         raise
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise BadImage(f"the image is corrupt ({exc})") from None
+    except (OSError, SyntaxError, ValueError):
+        raise BadImage("the image is corrupt or truncated") from None
     return info
 
 

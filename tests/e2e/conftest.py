@@ -53,8 +53,9 @@ def start_gateway(data_dir: Path, extra_env: dict[str, str], config: Path | None
     env.update({
         "IMAGEGATE_MASTER_KEY": MASTER, "IMAGEGATE_DATA_DIR": str(data_dir), "IMAGEGATE_SECRET": SECRET,
         "IMAGEGATE_HOST": "127.0.0.1", "IMAGEGATE_PORT": str(port), "IMAGEGATE_KEY_CACHE_TTL": "0",
-        **extra_env,
+        "TMPDIR": str(data_dir / "tmp"), **extra_env,
     })
+    (data_dir / "tmp").mkdir(exist_ok=True)
     if config is not None:
         env["IMAGEGATE_CONFIG"] = str(config)
     log = data_dir / "gateway.log"

@@ -98,13 +98,16 @@ def test_variations_b64(client: openai.OpenAI) -> None:
     assert decode(result.data[0].b64_json).size == (1024, 1024)
 
 
-def test_temp_files_are_removed_after_the_request(gateway: Gateway, client: openai.OpenAI) -> None:
-    import tempfile
-    from pathlib import Path
-
-    before = set(Path(tempfile.gettempdir()).glob("imagegate-*"))
+def test_temp_files_are_removed_after_the_request(gateway: Gateway, client: openai.OpenAI,
+                                                  upstream: FakeOpenAI) -> None:
     client.images.edit(model="gpt-image-1", prompt="p", image=("a.png", png(32, 32), "image/png"))
-    assert set(Path(tempfile.gettempdir()).glob("imagegate-*")) <= before
+    upstream.fail_next("status", status=500)
+    with pytest.raises(openai.InternalServerError):
+        client.images.edit(model="gpt-image-1", prompt="p", image=("a.png", png(32, 32), "image/png"))
+    with pytest.raises(openai.BadRequestError):
+        client.images.edit(model="gpt-image-1", prompt="p", image=("a.txt", b"not an image", "text/plain"))
+    assert len(upstream.image_requests) == 2
+    assert list((gateway.data_dir / "tmp").iterdir()) == []
 
 
 def test_edit_form_without_openai_sdk_accepts_curl_style(gateway: Gateway, upstream: FakeOpenAI) -> None:

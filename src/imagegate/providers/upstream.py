@@ -14,7 +14,14 @@ from ..errors import ApiError, RateLimited, UpstreamError, UpstreamTimeout
 T = TypeVar("T")
 _URL = re.compile(r"\b(?:https?|wss?)://[^\s'\"<>)]+", re.I)
 _SECRET = re.compile(r"\b(?:sk|pk|key|bfl|fal)[-_][A-Za-z0-9_\-*]{6,}\b", re.I)
-_HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|ai|io|run|dev|cloud|app)\b", re.I)
+_HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?!(?:png|jpe?g|webp|gif)\b)[a-z]{2,24}(?::\d+)?\b", re.I)
+_ADDRESS = re.compile(
+    r"\[[0-9a-f:.]+\](?::\d+)?"  # [v6]:port
+    r"|\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b"  # v4[:port]
+    r"|(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])"  # bare v6
+    r"|\blocalhost(?::\d+)?\b",
+    re.I,
+)
 
 
 def make_client(timeout: float, max_connections: int | None = None) -> httpx.AsyncClient:
@@ -23,11 +30,22 @@ def make_client(timeout: float, max_connections: int | None = None) -> httpx.Asy
     return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), limits=limits)
 
 
-def scrub(message: str) -> str:
-    """Drop URLs, host names and anything key-shaped from an upstream message before a client sees it."""
+def scrub(message: str, *literals: str) -> str:
+    """Drop URLs, hosts, addresses, key-shaped text and the given literals (the channel's own host and key)."""
+    for literal in literals:
+        if literal:
+            message = message.replace(literal, "[upstream]")
     message = _URL.sub("[link]", message)
     message = _SECRET.sub("[redacted]", message)
+    message = _ADDRESS.sub("[upstream]", message)
     return _HOST.sub("[upstream]", message)[:1000]
+
+
+def request_literals(response: httpx.Response) -> tuple[str, str, str]:
+    """The address and credential the request went out with: never to be echoed to a client."""
+    request = response.request
+    credential = request.headers.get("authorization", "").partition(" ")[2] or request.headers.get("x-key", "")
+    return request.url.netloc.decode("ascii", "replace"), request.url.host, credential
 
 
 async def guarded(request: Awaitable[T]) -> T:
@@ -61,6 +79,6 @@ def status_error(response: httpx.Response, message: str) -> ApiError:
     if status == 402:
         return UpstreamError("The upstream account has run out of credit.", code="upstream_insufficient_credit")
     if status == 429:
-        return RateLimited(f"The upstream is rate limiting requests: {scrub(message)}",
+        return RateLimited(f"The upstream is rate limiting requests: {scrub(message, *request_literals(response))}",
                            headers={"Retry-After": retry_after(response)})
     return UpstreamError(f"The upstream failed with status {status}.", code="upstream_error")

@@ -6,7 +6,7 @@ import httpx
 import orjson
 
 from ...errors import ApiError, ContentPolicy, InvalidRequest, UpstreamError
-from ..upstream import scrub, status_error
+from ..upstream import request_literals, scrub, status_error
 
 POLICY_CODES = frozenset({"content_policy_violation", "moderation_blocked", "image_generation_user_error"})
 
@@ -25,11 +25,11 @@ def _envelope(response: httpx.Response) -> dict[str, str | None]:
 def failure(response: httpx.Response) -> ApiError:
     """The error to raise for a non-200 answer from an OpenAI-compatible upstream."""
     error = _envelope(response)
-    message = error.get("message") or f"status {response.status_code}"
+    message = scrub(error.get("message") or f"status {response.status_code}", *request_literals(response))
     if response.status_code == 429 and error.get("code") == "insufficient_quota":
         return UpstreamError("The upstream account has run out of quota.", code="upstream_insufficient_credit")
     if response.status_code in (400, 422):
         if error.get("code") in POLICY_CODES or error.get("type") in POLICY_CODES:
-            return ContentPolicy(scrub(message))
-        return InvalidRequest(scrub(message), param=error.get("param"), code=error.get("code") or "invalid_value")
+            return ContentPolicy(message)
+        return InvalidRequest(message, param=error.get("param"), code=error.get("code") or "invalid_value")
     return status_error(response, message)
