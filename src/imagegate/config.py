@@ -2,7 +2,9 @@
 
 Scalar settings come from the environment as ``IMAGEGATE_<NAME>``; channels and model
 overrides live in the TOML file. ``OPENAI_API_KEY`` (and ``OPENAI_BASE_URL``) alone give a
-default ``openai`` channel that serves the four OpenAI models.
+default ``openai`` channel that serves the four OpenAI models; ``BFL_API_KEY`` (``BFL_BASE_URL``)
+and ``FAL_KEY`` (``FAL_BASE_URL``) likewise give ``bfl`` and ``fal`` channels for the FLUX models.
+A configured channel with the same name replaces the implicit one.
 """
 
 from __future__ import annotations
@@ -24,7 +26,21 @@ _CONFIG_FILE: ContextVar[Path | None] = ContextVar("imagegate_config_file", defa
 
 OPENAI_MODELS = {"gpt-image-1": "gpt-image-1", "gpt-image-1-all": "gpt-image-1", "dall-e-2": "dall-e-2",
                  "dall-e-3": "dall-e-3"}
+BFL_MODELS = {"flux-kontext-pro": "flux-kontext-pro", "flux-kontext-max": "flux-kontext-max",
+              "flux-fill-pro": "flux-pro-1.0-fill"}
+FAL_MODELS = {"flux-kontext-pro": "fal-ai/flux-pro/kontext", "flux-kontext-max": "fal-ai/flux-pro/kontext/max"}
 MB = 1024 * 1024
+
+
+class PollConfig(BaseModel):
+    """How an async-task upstream (BFL, fal) is polled: backoff from ``interval`` to ``max_interval``
+    seconds, and at most ``deadline`` seconds from submit to result before the request fails with 504."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    interval: float = Field(default=0.5, gt=0)
+    max_interval: float = Field(default=3.0, gt=0)
+    deadline: float = Field(default=300.0, gt=0)
 
 
 class ChannelConfig(BaseModel):
@@ -38,9 +54,11 @@ class ChannelConfig(BaseModel):
     api_key: str = ""
     models: dict[str, str]
     priority: int = 0
-    weight: int = Field(1, ge=1)
+    weight: int = Field(default=1, ge=1)
     timeout: float = Field(600.0, gt=0)
-    max_concurrency: int | None = Field(None, ge=1)
+    max_concurrency: int | None = Field(default=None, ge=1)
+    model_concurrency: dict[str, int] = {}
+    poll: PollConfig | None = None
 
     @field_validator("models", mode="before")
     @classmethod
@@ -83,6 +101,8 @@ class ModelOverride(BaseModel):
     endpoints: list[str] | None = None
     edit_max_images: int | None = Field(None, ge=1, le=16)
     mask: bool | None = None
+    mask_model: str | None = None
+    aspect_ratios: list[str] | None = None
     default_response_format: str | None = None
 
 
@@ -108,6 +128,13 @@ class Settings(BaseSettings):
     openai_base_url: str = Field(
         "https://api.openai.com/v1", validation_alias=AliasChoices("openai_base_url", "OPENAI_BASE_URL")
     )
+    bfl_api_key: str | None = Field(None, validation_alias=AliasChoices("bfl_api_key", "BFL_API_KEY"))
+    bfl_base_url: str = Field("https://api.bfl.ai", validation_alias=AliasChoices("bfl_base_url", "BFL_BASE_URL"))
+    fal_key: str | None = Field(None, validation_alias=AliasChoices("fal_key", "FAL_KEY"))
+    fal_base_url: str = Field("https://queue.fal.run", validation_alias=AliasChoices("fal_base_url", "FAL_BASE_URL"))
+    poll_interval: float = Field(default=0.5, gt=0)
+    poll_max_interval: float = Field(default=3.0, gt=0)
+    poll_deadline: float = Field(default=300.0, gt=0)
     channels: list[ChannelConfig] = []
     models: dict[str, ModelOverride] = {}
 
@@ -134,15 +161,29 @@ class Settings(BaseSettings):
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
         return f"http://{host}:{self.port}"
 
+    def _implicit(self) -> list[ChannelConfig]:
+        """Channels given by an upstream's own key variable (``OPENAI_API_KEY``, ``BFL_API_KEY``, ``FAL_KEY``)."""
+        given = [
+            ("openai", self.openai_api_key, self.openai_base_url, OPENAI_MODELS, 0),
+            ("bfl", self.bfl_api_key, self.bfl_base_url, BFL_MODELS, 1),
+            ("fal", self.fal_key, self.fal_base_url, FAL_MODELS, 0),
+        ]
+        return [ChannelConfig(name=name, provider=name, base_url=base_url, api_key=key, models=dict(models),
+                              priority=priority, timeout=self.upstream_timeout)
+                for name, key, base_url, models, priority in given if key]
+
     def all_channels(self) -> list[ChannelConfig]:
-        """Configured channels, plus the implicit ``openai`` one when OPENAI_API_KEY is set."""
+        """Configured channels, plus the implicit ones whose name no configured channel takes.
+
+        Every channel comes back with its polling plan filled in from the ``poll_*`` settings
+        unless it sets its own.
+        """
         channels = list(self.channels)
-        if self.openai_api_key and not any(c.name == "openai" for c in channels):
-            channels.append(ChannelConfig(
-                name="openai", provider="openai", base_url=self.openai_base_url,
-                api_key=self.openai_api_key, models=dict(OPENAI_MODELS), timeout=self.upstream_timeout,
-            ))
-        return channels
+        names = {c.name for c in channels}
+        channels += [c for c in self._implicit() if c.name not in names]
+        poll = PollConfig(interval=self.poll_interval, max_interval=self.poll_max_interval,
+                          deadline=self.poll_deadline)
+        return [c if c.poll is not None else c.model_copy(update={"poll": poll}) for c in channels]
 
 
 def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:

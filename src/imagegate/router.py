@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .config import ChannelConfig
+from .config import ChannelConfig, PollConfig
 from .errors import NotFound
 
 if TYPE_CHECKING:
@@ -24,12 +24,15 @@ class Channel:
     weight: int = 1
     timeout: float = 600.0
     max_concurrency: int | None = None
+    model_concurrency: dict[str, int] = field(default_factory=dict)
+    poll: PollConfig = field(default_factory=PollConfig)
     client: Provider | None = field(default=None, repr=False)
 
     @classmethod
     def from_config(cls, config: ChannelConfig) -> Channel:
         return cls(config.name, config.provider, config.base_url, config.api_key, dict(config.models),
-                   config.priority, config.weight, config.timeout, config.max_concurrency)
+                   config.priority, config.weight, config.timeout, config.max_concurrency,
+                   dict(config.model_concurrency), config.poll or PollConfig())
 
 
 class Router:
