@@ -2,8 +2,10 @@
 
 A :class:`ModelSpec` says which endpoints a model serves, which sizes, qualities, styles
 and output formats it accepts, how many images one request may ask for (``n_max``) and one
-upstream call can make (``upstream_n_max``; the pipeline fans out beyond it), and which
-optional fields (``options``) it honours. The normaliser rejects everything else.
+upstream call can make (``upstream_n_max``; the pipeline fans out beyond it, and a provider
+may allow fewer), and which optional fields (``options``) it honours. The normaliser rejects
+everything else. Ratio-driven models (FLUX) list ``aspect_ratios`` instead of ``sizes``; a
+model without masks may name a ``mask_model`` that masked edits are routed to.
 Configuration can add model ids or override fields (``[models.<id>]`` in TOML).
 """
 
@@ -22,6 +24,8 @@ GPT_OPTIONS = frozenset(
     {"background", "moderation", "output_compression", "input_fidelity", "stream", "partial_images",
      "safety_identifier"}
 )
+FLUX_RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21")
+FLUX_OPTIONS = frozenset({"seed", "safety_tolerance", "prompt_upsampling"})
 MB = 1024 * 1024
 
 
@@ -46,6 +50,10 @@ class ModelSpec:
     edit_formats: frozenset[str] = frozenset({"png", "jpeg", "webp"})
     edit_square_png: bool = False
     mask: bool = True
+    mask_model: str | None = None
+    mask_or_alpha: bool = False
+    aspect_ratios: tuple[str, ...] = ()
+    report_pixels: bool = False
     upstream_response_format: bool = False
     owned_by: str = "openai"
     created: int = 1_700_000_000
@@ -95,6 +103,36 @@ DALL_E_3 = ModelSpec(
     upstream_response_format=True,
 )
 
+FLUX_KONTEXT_PRO = ModelSpec(
+    id="flux-kontext-pro",
+    endpoints=frozenset({"generations", "edits"}),
+    sizes=(),
+    size_auto=True,
+    default_size=None,
+    prompt_max=32000,
+    qualities=("standard", "hd", "low", "medium", "high", "auto"),
+    default_response_format="url",
+    aspect_ratios=FLUX_RATIOS,
+    output_formats=("png", "jpeg", "webp"),
+    options=FLUX_OPTIONS,
+    edit_max_images=4,
+    mask=False,
+    mask_model="flux-fill-pro",
+    report_pixels=True,
+    owned_by="black-forest-labs",
+)
+
+FLUX_FILL_PRO = replace(
+    FLUX_KONTEXT_PRO,
+    id="flux-fill-pro",
+    endpoints=frozenset({"edits"}),
+    aspect_ratios=(),
+    edit_max_images=1,
+    mask=True,
+    mask_model=None,
+    mask_or_alpha=True,
+)
+
 BUILTIN: dict[str, ModelSpec] = {
     spec.id: spec
     for spec in (
@@ -104,10 +142,13 @@ BUILTIN: dict[str, ModelSpec] = {
         replace(GPT_IMAGE_1, id="gpt-image-1.5"),
         DALL_E_2,
         DALL_E_3,
+        FLUX_KONTEXT_PRO,
+        replace(FLUX_KONTEXT_PRO, id="flux-kontext-max"),
+        FLUX_FILL_PRO,
     )
 }
 
-_TUPLE_FIELDS = ("sizes", "qualities", "styles", "output_formats")
+_TUPLE_FIELDS = ("sizes", "qualities", "styles", "output_formats", "aspect_ratios")
 _SET_FIELDS = ("options", "endpoints")
 
 

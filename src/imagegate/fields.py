@@ -1,7 +1,9 @@
 """Which request fields each endpoint takes, and how a raw value (JSON or multipart text) is coerced.
 
 Multipart sends every value as text, JSON sends typed values; both go through the same
-coercion, and both get the same OpenAI-style errors (``param`` names the field).
+coercion, and both get the same OpenAI-style errors (``param`` names the field). Fields beyond
+OpenAI's (``aspect_ratio``, ``seed``, ...) are known here; whether a model takes them is the
+catalog's business (``ModelSpec.options``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ COMMON = frozenset({"model", "n", "size", "response_format", "user"})
 GENERATION_FIELDS = COMMON | {
     "prompt", "quality", "style", "background", "moderation", "output_format", "output_compression",
     "partial_images", "stream", "aspect_ratio", "safety_identifier",
+    "seed", "safety_tolerance", "prompt_upsampling", "partial_results",
 }
 EDIT_FIELDS = (GENERATION_FIELDS - {"style"}) | {"input_fidelity"}
 VARIATION_FIELDS = COMMON
 ENDPOINT_FIELDS = {"generations": GENERATION_FIELDS, "edits": EDIT_FIELDS, "variations": VARIATION_FIELDS}
 
-INT_FIELDS = {"n": (1, 10), "output_compression": (0, 100), "partial_images": (0, 3)}
-BOOL_FIELDS = frozenset({"stream"})
+SEED_MAX = 2**32 - 1
+INT_FIELDS = {"n": (1, 10), "output_compression": (0, 100), "partial_images": (0, 3), "seed": (0, SEED_MAX),
+              "safety_tolerance": (0, 6)}
+BOOL_FIELDS = frozenset({"stream", "prompt_upsampling", "partial_results"})
 ENUM_FIELDS = {
     "response_format": ("url", "b64_json"),
     "background": ("transparent", "opaque", "auto"),

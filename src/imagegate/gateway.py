@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from .auth import Authenticator
 from .catalog import Catalog, ModelSpec
 from .config import Settings
-from .errors import NotFound
+from .errors import InvalidRequest, NotFound
 from .ledger import Database, Keys, UsageRecorder
 from .ledger.db import default_url
 from .pipeline import Pipeline
@@ -64,6 +64,15 @@ class Gateway:
         if model_id not in self.router.served():
             raise NotFound(f"The model '{model_id}' does not exist.", param="model", code="model_not_found")
         return self.catalog.get(model_id)
+
+    def for_mask(self, spec: ModelSpec) -> ModelSpec:
+        """The model a masked edit runs on: ``spec`` if it takes masks, else the served ``mask_model`` it names."""
+        if spec.mask:
+            return spec
+        if spec.mask_model is not None and spec.mask_model in self.router.served():
+            return self.catalog.get(spec.mask_model)
+        hint = f" Serve '{spec.mask_model}' to have masked edits routed to it." if spec.mask_model else ""
+        raise InvalidRequest(f"'{spec.id}' can't use a mask.{hint}", param="mask", code="unsupported_parameter")
 
     async def _sweep_forever(self) -> None:
         while True:

@@ -73,7 +73,7 @@ def _check_all(
                              param="image", code="too_many_images")
     if mask is not None and not spec.mask:
         raise InvalidRequest(f"'{spec.id}' can't use a mask.", param="mask", code="unsupported_parameter")
-    needs_alpha = endpoint == "edits" and spec.edit_square_png and mask is None
+    needs_alpha = endpoint == "edits" and mask is None and (spec.edit_square_png or spec.mask_or_alpha)
     checked = [_check_image(u, spec, needs_alpha, max_pixels) for u in images]
     return checked, _check_mask(mask, checked[0], max_pixels) if mask is not None else None
 

@@ -13,10 +13,10 @@ from .catalog import ModelSpec
 from .errors import InvalidRequest, missing
 from .fields import check_choice
 from .inputs import InputImage
-from .sizing import nearest_size, parse_ratio, parse_size
+from .sizing import nearest_ratio, nearest_size, parse_ratio, parse_size
 
 OPTION_FIELDS = ("background", "moderation", "output_compression", "input_fidelity", "partial_images",
-                 "safety_identifier")
+                 "safety_identifier", "seed", "safety_tolerance", "prompt_upsampling")
 
 
 @dataclass(slots=True)
@@ -33,6 +33,7 @@ class ImageJob:
     options: dict[str, Any] = field(default_factory=dict)
     images: list[InputImage] = field(default_factory=list)
     mask: InputImage | None = None
+    partial_results: bool = False
 
 
 def _unsupported(name: str, spec: ModelSpec) -> InvalidRequest:
@@ -53,8 +54,23 @@ def _prompt(endpoint: str, values: dict[str, Any], spec: ModelSpec) -> str | Non
     return str(prompt)
 
 
+def _ratio_only(values: dict[str, Any], spec: ModelSpec) -> str | None:
+    """For ratio-driven models: one of ``spec.aspect_ratios`` (it wins over ``size``), the one
+    nearest a ``WxH`` size, or ``None`` (upstream default) for ``size=auto`` or neither."""
+    size = values.get("size")
+    dims = parse_size(size) if size is not None else None
+    if size is not None and size != "auto" and dims is None:
+        raise InvalidRequest(f"Invalid size '{size}' for '{spec.id}'. Use 'WxH' (mapped to the nearest aspect "
+                             "ratio) or 'auto'.", param="size", code="invalid_size")
+    if "aspect_ratio" in values:
+        return check_choice("aspect_ratio", values["aspect_ratio"], spec.aspect_ratios)
+    return nearest_ratio(*dims, spec.aspect_ratios) if dims is not None else None
+
+
 def _size(values: dict[str, Any], spec: ModelSpec) -> tuple[str | None, str | None]:
     """The upstream size (``None`` = upstream default) and the requested aspect ratio."""
+    if spec.aspect_ratios:
+        return None, _ratio_only(values, spec)
     ratio_text = values.get("aspect_ratio")
     ratio = None
     if ratio_text is not None:
@@ -62,6 +78,8 @@ def _size(values: dict[str, Any], spec: ModelSpec) -> tuple[str | None, str | No
         if ratio is None:
             raise InvalidRequest(f"Invalid value for 'aspect_ratio': '{ratio_text}'. Use 'W:H', e.g. '16:9'.",
                                  param="aspect_ratio", code="invalid_value")
+        if not spec.sizes:
+            raise _unsupported("aspect_ratio", spec)
     size = values.get("size")
     if size is not None:
         if size == "auto" and spec.size_auto:
@@ -137,4 +155,5 @@ def normalise(endpoint: str, values: dict[str, Any], spec: ModelSpec) -> ImageJo
         aspect_ratio=aspect_ratio,
         user=values.get("user"),
         options=_options(values, spec),
+        partial_results=values.get("partial_results", False),
     )

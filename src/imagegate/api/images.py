@@ -48,6 +48,8 @@ async def _multipart(endpoint: str, default_model: str, request: Request, gatewa
     try:
         values = coerce(endpoint, form.fields)
         spec = gateway.model(values.get("model") or default_model)
+        if endpoint == "edits" and form.mask is not None:
+            spec = gateway.for_mask(spec)
         job = normalise(endpoint, values, spec)
         job.images, job.mask = await check_inputs(endpoint, form.images, form.mask, spec,
                                                   settings.max_image_pixels)

@@ -18,6 +18,7 @@ def describe(spec: ModelSpec) -> dict[str, Any]:
     capabilities = {
         "endpoints": sorted(spec.endpoints),
         "sizes": list(spec.sizes) + (["auto"] if spec.size_auto else []),
+        "aspect_ratios": list(spec.aspect_ratios),
         "n_max": spec.n_max,
         "prompt_max": spec.prompt_max,
         "qualities": list(spec.qualities),
@@ -26,6 +27,7 @@ def describe(spec: ModelSpec) -> dict[str, Any]:
         "options": sorted(spec.options),
         "edit_max_images": spec.edit_max_images,
         "mask": spec.mask,
+        "mask_model": spec.mask_model,
         "response_formats": ["url", "b64_json"],
         "default_response_format": spec.default_response_format,
     }
