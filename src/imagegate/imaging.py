@@ -1,4 +1,4 @@
-"""Pillow work: inspect uploaded images, read pixel sizes. Callers run these in a thread."""
+"""Pillow work: inspect uploaded images, read pixel sizes, convert masks. Callers run these in a thread."""
 
 from __future__ import annotations
 
@@ -68,3 +68,13 @@ def pixel_size(data: bytes) -> tuple[int, int] | None:
             return img.size
     except (UnidentifiedImageError, OSError):
         return None
+
+
+def white_on_black_mask(path: Path) -> bytes:
+    """OpenAI's mask (transparent = edit here) as a grayscale PNG where white marks the area to edit."""
+    with Image.open(path) as img:
+        alpha = img.convert("RGBA").getchannel("A")
+    mask = alpha.point(lambda a: 255 if a == 0 else 0)
+    buf = io.BytesIO()
+    mask.save(buf, "PNG")
+    return buf.getvalue()

@@ -2,7 +2,10 @@
 
 Enum-typed response fields (``size``, ``quality``, ``background``, ``output_format``) carry
 only OpenAI's values, so typed clients always parse the answer; ``usage`` always has the
-four token fields, plus the ``images`` count.
+four token fields, plus the ``images`` count. Everything else goes in extension fields:
+``data[].width``/``height`` (read from the image itself) for models that report pixels,
+``aspect_ratio`` when the upstream was asked for one, ``errors`` for calls that failed in a
+partial result.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from typing import Any
 
 import pybase64
 
-from .errors import UpstreamError
+from .errors import ApiError, UpstreamError
+from .imaging import pixel_size
 from .normalise import ImageJob
 from .providers.base import TokenUsage, UpstreamImage, UpstreamResult
 from .store import ResultStore, Signer
@@ -25,6 +29,7 @@ ENUMS = {
     "background": frozenset({"transparent", "opaque"}),
     "output_format": frozenset({"png", "webp", "jpeg"}),
 }
+EXTENSIONS = ("aspect_ratio",)
 
 
 def sniff(data: bytes) -> str:
@@ -67,7 +72,12 @@ async def _links(images: list[UpstreamImage], store: ResultStore, signer: Signer
     return [signer.url(name, now) for name in names]
 
 
-async def build(job: ImageJob, results: list[UpstreamResult], store: ResultStore, signer: Signer) -> dict[str, Any]:
+def _pixel_sizes(images: list[UpstreamImage]) -> list[tuple[int, int] | None]:
+    return [pixel_size(image_bytes(image)) for image in images]
+
+
+async def build(job: ImageJob, results: list[UpstreamResult], store: ResultStore, signer: Signer,
+                failures: list[ApiError] | None = None) -> dict[str, Any]:
     images = [image for result in results for image in result.images]
     if job.response_format == "url":
         data: list[dict[str, Any]] = [{"url": link} for link in await _links(images, store, signer)]
@@ -77,10 +87,17 @@ async def build(job: ImageJob, results: list[UpstreamResult], store: ResultStore
     for entry, image in zip(data, images, strict=True):
         if image.revised_prompt is not None:
             entry["revised_prompt"] = image.revised_prompt
+    if job.spec.report_pixels:
+        for entry, dims in zip(data, await asyncio.to_thread(_pixel_sizes, images), strict=True):
+            if dims is not None:
+                entry["width"], entry["height"] = dims
     body: dict[str, Any] = {"created": int(time.time()), "data": data}
     meta = results[0].meta
     for name, allowed in ENUMS.items():
         if meta.get(name) in allowed:
             body[name] = meta[name]
+    body.update({name: meta[name] for name in EXTENSIONS if name in meta})
     body["usage"] = usage_block(results, len(images))
+    if failures:
+        body["errors"] = [failure.body()["error"] for failure in failures]
     return body

@@ -1,7 +1,8 @@
 """The provider interface: one upstream protocol, translated to and from OpenAI's image API.
 
-A provider is built once per channel (it owns that channel's pooled HTTP client) and
-answers :meth:`Provider.run` for one upstream call of ``call.n`` images. It returns image
+A provider is built once per channel (it owns that channel's pooled HTTP client and any
+per-account limits) and answers :meth:`Provider.run` for one upstream call of ``call.n``
+images, at most ``images_per_call`` of them. It returns image
 bytes or base64 plus what the upstream reported (tokens, cost, output metadata); it raises
 only :mod:`imagegate.errors` exceptions.
 """
@@ -54,15 +55,19 @@ class UpstreamResult:
 
 @dataclass(slots=True)
 class Call:
-    """One upstream call: the job, the channel serving it, and how many images this call makes."""
+    """One upstream call: the job, the channel serving it, how many images this call makes, and
+    the index of its first image in the job (``offset``; seeds are spread by it)."""
 
     job: ImageJob
     channel: Channel
     upstream_model: str
     n: int
+    offset: int = 0
 
 
 class Provider(Protocol):
+    images_per_call: int
+
     async def run(self, call: Call) -> UpstreamResult: ...
 
     async def aclose(self) -> None: ...

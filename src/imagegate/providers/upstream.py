@@ -1,4 +1,5 @@
-"""What every HTTP provider shares: one pooled client, transport-failure mapping, message scrubbing."""
+"""What every HTTP provider shares: one pooled client, transport-failure mapping, message scrubbing,
+the host check on links an upstream hands back, and the download of result images."""
 
 from __future__ import annotations
 
@@ -82,3 +83,52 @@ def status_error(response: httpx.Response, message: str) -> ApiError:
         return RateLimited(f"The upstream is rate limiting requests: {scrub(message, *request_literals(response))}",
                            headers={"Retry-After": retry_after(response)})
     return UpstreamError(f"The upstream failed with status {status}.", code="upstream_error")
+
+
+def same_origin(a: httpx.URL, b: httpx.URL) -> bool:
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+
+
+def trusted_link(url: object, base_url: str, domains: tuple[str, ...]) -> str:
+    """``url`` if it is https on one of ``domains`` (or a subdomain) or on the channel's own origin.
+
+    Upstreams hand back links to poll with the account's key; anything else is refused before
+    a request, let alone the key, goes there.
+    """
+    try:
+        link = httpx.URL(url) if isinstance(url, str) else None
+    except httpx.InvalidURL:
+        link = None
+    if link is not None and (same_origin(link, httpx.URL(base_url)) or (
+            link.scheme == "https" and any(link.host == d or link.host.endswith("." + d) for d in domains))):
+        return str(link)
+    raise UpstreamError("The upstream returned a link on an unexpected host; it was not followed.",
+                        code="upstream_bad_response")
+
+
+async def fetch_image(client: httpx.AsyncClient, url: str, base_url: str) -> bytes:
+    """Fetch a result link at once (it expires): https, or the channel's own origin; no credentials go with it."""
+    link = httpx.URL(url)
+    if link.scheme != "https" and not same_origin(link, httpx.URL(base_url)):
+        raise UpstreamError("The upstream returned an unusable image link.", code="upstream_bad_response")
+    response = await guarded(client.get(link))
+    if response.status_code != 200:
+        raise UpstreamError("The upstream image could not be downloaded (its link may have expired).",
+                            code="upstream_download_failed")
+    return response.content
+
+
+def validation_detail(response: httpx.Response) -> tuple[str, str | None]:
+    """A FastAPI-style error body (``{"detail": "…"}`` or ``{"detail": [{"loc", "msg"}, …]}``) as the
+    first message, scrubbed, and the name of the field it blames (``None`` when there isn't one)."""
+    try:
+        detail = orjson.loads(response.content).get("detail")
+    except (orjson.JSONDecodeError, AttributeError):
+        detail = None
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+        loc = detail[0].get("loc")
+        field = str(loc[-1]) if isinstance(loc, list) and loc else None
+        return scrub(str(detail[0].get("msg") or "invalid request")), field
+    if isinstance(detail, str):
+        return scrub(detail), None
+    return f"The upstream refused the request (status {response.status_code}).", None

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
-from ...errors import UpstreamError
 from ..base import Call, UpstreamResult
-from ..upstream import guarded, json_body, make_client
+from ..upstream import fetch_image, guarded, json_body, make_client
 from .errors import failure
 from .params import form_fields, image_field, parse_response, request_fields
 
@@ -21,6 +20,8 @@ PATHS = {"generations": "/images/generations", "edits": "/images/edits", "variat
 
 
 class OpenAIProvider:
+    images_per_call = 10
+
     def __init__(self, channel: Channel) -> None:
         self.base_url = channel.base_url
         self.auth = {"Authorization": f"Bearer {channel.api_key}"}
@@ -42,7 +43,7 @@ class OpenAIProvider:
         result = parse_response(json_body(response), call.n)
         for image in result.images:
             if image.b64 is None and image.url is not None:
-                image.data = await self._download(image.url)
+                image.data = await fetch_image(self.client, image.url, self.base_url)
         return result
 
     async def _post_form(self, url: str, call: Call) -> httpx.Response:
@@ -57,13 +58,3 @@ class OpenAIProvider:
                 handle = files.enter_context(call.job.mask.upload.path.open("rb"))
                 parts.append(("mask", (call.job.mask.upload.filename or "mask.png", handle, "image/png")))
             return await guarded(self.client.post(url, data=form_fields(call), files=parts, headers=self.auth))
-
-    async def _download(self, url: str) -> bytes:
-        """Fetch a result link at once (it expires); no credentials go with it."""
-        link, base = httpx.URL(url), httpx.URL(self.base_url)
-        if link.scheme != "https" and (link.scheme, link.host, link.port) != (base.scheme, base.host, base.port):
-            raise UpstreamError("The upstream returned an unusable image link.", code="upstream_bad_response")
-        response = await guarded(self.client.get(url))
-        if response.status_code != 200:
-            raise UpstreamError("The upstream image could not be downloaded.", code="upstream_download_failed")
-        return response.content
