@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .base import Provider
+from .bfl import BFLProvider
+from .fal import FalProvider
 from .openai import OpenAIProvider
 
 if TYPE_CHECKING:
@@ -13,4 +15,6 @@ if TYPE_CHECKING:
 
 PROVIDERS: dict[str, Callable[[Channel], Provider]] = {
     "openai": OpenAIProvider,
+    "bfl": BFLProvider,
+    "fal": FalProvider,
 }

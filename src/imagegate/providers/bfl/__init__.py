@@ -1,0 +1,3 @@
+from .adapter import BFLProvider
+
+__all__ = ["BFLProvider"]

@@ -1,0 +1,88 @@
+"""Black Forest Labs: the I/O half. One task per image: submit, poll its ``polling_url``, download.
+
+The account's concurrency cap (24 tasks, 6 of them kontext-max, unless the channel sets
+``max_concurrency`` / ``model_concurrency``) is held from submit to download, so bursts
+queue here rather than drawing 429s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import orjson
+
+from ...errors import UpstreamError
+from ..base import Call, UpstreamImage, UpstreamResult
+from ..kontext import inline_inputs
+from ..limits import TaskLimiter
+from ..tasks import RETRY_STATUSES, poll, submit
+from ..upstream import fetch_image, guarded, json_body, make_client, status_error, trusted_link
+from .errors import status_failure, submit_failure
+from .params import DOMAINS, NOT_FOUND, READY, Task, parse_result, parse_submit, path, request_body
+
+if TYPE_CHECKING:
+    from ...router import Channel
+
+ACCOUNT_CAP = 24
+MODEL_CAPS = {"flux-kontext-max": 6}
+NOT_FOUND_RETRIES = 3
+
+
+class BFLProvider:
+    images_per_call = 1
+
+    def __init__(self, channel: Channel) -> None:
+        self.base_url = channel.base_url
+        self.headers = {"x-key": channel.api_key}
+        self.plan = channel.poll
+        self.client = make_client(channel.timeout)
+        self.limiter = TaskLimiter(channel.max_concurrency or ACCOUNT_CAP, {**MODEL_CAPS, **channel.model_concurrency})
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def run(self, call: Call) -> UpstreamResult:
+        async with self.limiter.slot(call.upstream_model):
+            images, mask = await inline_inputs(call.job)
+            body = request_body(call, images, mask)
+            task = await self._submit(call.upstream_model, orjson.dumps(body))
+            sample = await poll(self._checker(trusted_link(task.polling_url, self.base_url, DOMAINS)), self.plan)
+            data = await fetch_image(self.client, sample, self.base_url)
+        meta = {"output_format": body["output_format"]}
+        if body.get("aspect_ratio") is not None:
+            meta["aspect_ratio"] = body["aspect_ratio"]
+        return UpstreamResult([UpstreamImage(data=data)], meta=meta, cost=task.cost_usd)
+
+    async def _submit(self, model: str, content: bytes) -> Task:
+        url = self.base_url + path(model)
+        headers = {**self.headers, "Content-Type": "application/json"}
+        response = await submit(lambda: self.client.post(url, content=content, headers=headers), self.plan)
+        if response.status_code != 200:
+            raise submit_failure(response)
+        return parse_submit(json_body(response))
+
+    def _checker(self, polling_url: str) -> Callable[[], Awaitable[str | None]]:
+        """One poll of the task: its sample link once Ready, ``None`` while it may still finish."""
+        misses = 0
+
+        async def check() -> str | None:
+            nonlocal misses
+            response = await guarded(self.client.get(polling_url, headers=self.headers))
+            if response.status_code in RETRY_STATUSES:
+                return None
+            if response.status_code not in (200, 404):
+                raise status_error(response, "polling failed")
+            status, sample = parse_result(json_body(response)) if response.status_code == 200 else (NOT_FOUND, None)
+            if status == NOT_FOUND:
+                misses += 1
+                if misses > NOT_FOUND_RETRIES:
+                    raise UpstreamError("The upstream lost track of the task.", code="upstream_task_lost")
+                return None
+            if (failure := status_failure(status)) is not None:
+                raise failure
+            if status == READY and sample is None:
+                raise UpstreamError("The upstream finished without an image link.", code="upstream_bad_response")
+            return sample if status == READY else None
+
+        return check

@@ -1,0 +1,73 @@
+"""Pure translation between a FLUX call and Black Forest Labs' API: request bodies and the answers.
+
+Kontext takes ``input_image`` and ``input_image_2..4`` (base64) and an ``aspect_ratio``; Fill
+takes one ``image`` and a white-on-black ``mask`` and follows the image's size. Costs come in
+credits (1 credit = $0.01) and are recorded in dollars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ...errors import UpstreamError
+from ..base import Call
+from ..kontext import flux_params
+
+DOMAINS = ("bfl.ai",)
+FILL_MODELS = frozenset({"flux-pro-1.0-fill"})
+IMAGE_FIELDS = ("input_image", "input_image_2", "input_image_3", "input_image_4")
+CREDIT_USD = 0.01
+READY, NOT_FOUND = "Ready", "Task not found"
+OPENAI_PARAMS = {**dict.fromkeys(IMAGE_FIELDS, "image"), "image": "image", "mask": "mask", "prompt": "prompt",
+                 "aspect_ratio": "aspect_ratio", "seed": "seed", "output_format": "output_format",
+                 "safety_tolerance": "safety_tolerance", "prompt_upsampling": "prompt_upsampling"}
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: str
+    polling_url: str
+    cost_usd: float | None
+
+
+def path(upstream_model: str) -> str:
+    return f"/v1/{upstream_model}"
+
+
+def request_body(call: Call, images: list[str], mask: str | None) -> dict[str, Any]:
+    params = flux_params(call)
+    body: dict[str, Any] = {"prompt": params.prompt, "output_format": params.output_format,
+                            "prompt_upsampling": params.prompt_upsampling}
+    if call.upstream_model in FILL_MODELS:
+        body["image"] = images[0]
+        if mask is not None:
+            body["mask"] = mask
+    else:
+        body["aspect_ratio"] = params.aspect_ratio
+        body.update(zip(IMAGE_FIELDS, images, strict=False))
+    optional = {"seed": params.seed, "safety_tolerance": params.safety_tolerance}
+    body.update({name: value for name, value in optional.items() if value is not None})
+    return body
+
+
+def _bad(what: str) -> UpstreamError:
+    return UpstreamError(f"The upstream answered without {what}.", code="upstream_bad_response")
+
+
+def parse_submit(body: Any) -> Task:
+    """``{id, polling_url, cost}`` → :class:`Task`."""
+    if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("id", "polling_url")):
+        raise _bad("a task id and polling link")
+    cost = body.get("cost")
+    cost_usd = round(float(cost) * CREDIT_USD, 6) if isinstance(cost, int | float) else None
+    return Task(body["id"], body["polling_url"], cost_usd)
+
+
+def parse_result(body: Any) -> tuple[str, str | None]:
+    """``{status, result: {sample}}`` → the status and, when there is one, the sample link."""
+    if not isinstance(body, dict) or not isinstance(body.get("status"), str):
+        raise _bad("a task status")
+    result = body.get("result")
+    sample = result.get("sample") if isinstance(result, dict) else None
+    return body["status"], sample if isinstance(sample, str) else None

@@ -1,0 +1,3 @@
+from .adapter import FalProvider
+
+__all__ = ["FalProvider"]

@@ -1,0 +1,83 @@
+"""fal.ai's queue API: the I/O half. Submit, poll ``status_url``, fetch ``response_url``, download.
+
+fal queues requests on its side, so there is no cap by default; a channel's
+``max_concurrency`` / ``model_concurrency`` add one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import orjson
+
+from ...errors import ContentPolicy
+from ..base import Call, UpstreamImage, UpstreamResult
+from ..kontext import inline_inputs
+from ..limits import TaskLimiter
+from ..tasks import RETRY_STATUSES, poll, submit
+from ..upstream import fetch_image, guarded, json_body, make_client, trusted_link
+from .errors import FLAGGED, request_failure, status_failure
+from .params import COMPLETED, DOMAINS, RUNNING, endpoint, parse_images, parse_status, parse_submit, request_body
+
+if TYPE_CHECKING:
+    from ...router import Channel
+
+
+class FalProvider:
+    images_per_call = 4
+
+    def __init__(self, channel: Channel) -> None:
+        self.base_url = channel.base_url
+        self.headers = {"Authorization": f"Key {channel.api_key}"}
+        self.plan = channel.poll
+        self.client = make_client(channel.timeout)
+        self.limiter = TaskLimiter(channel.max_concurrency, channel.model_concurrency)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def run(self, call: Call) -> UpstreamResult:
+        async with self.limiter.slot(call.upstream_model):
+            images, _ = await inline_inputs(call.job, data_uri=True)
+            body = request_body(call, images)
+            response_url = await self._queue(endpoint(call), orjson.dumps(body))
+            urls = await self._result(response_url, call.n)
+            data = await asyncio.gather(*(fetch_image(self.client, url, self.base_url) for url in urls))
+        meta = {"output_format": body["output_format"], "aspect_ratio": body["aspect_ratio"]}
+        return UpstreamResult([UpstreamImage(data=blob) for blob in data], meta=meta)
+
+    async def _queue(self, app: str, content: bytes) -> str:
+        """Queue the request and wait until fal reports it done; returns its (checked) response link."""
+        url = f"{self.base_url}/{app}"
+        headers = {**self.headers, "Content-Type": "application/json"}
+        response = await submit(lambda: self.client.post(url, content=content, headers=headers), self.plan)
+        if response.status_code != 200:
+            raise request_failure(response)
+        queued = parse_submit(json_body(response))
+        status_url = trusted_link(queued.status_url, self.base_url, DOMAINS)
+        response_url = trusted_link(queued.response_url, self.base_url, DOMAINS)
+        await poll(lambda: self._done(status_url), self.plan)
+        return response_url
+
+    async def _done(self, status_url: str) -> bool | None:
+        response = await guarded(self.client.get(status_url, headers=self.headers))
+        if response.status_code in RETRY_STATUSES:
+            return None
+        if response.status_code not in (200, 202):
+            raise request_failure(response)
+        status = parse_status(json_body(response))
+        if status == COMPLETED:
+            return True
+        if status in RUNNING:
+            return None
+        raise status_failure(status)
+
+    async def _result(self, response_url: str, expected: int) -> list[str]:
+        response = await guarded(self.client.get(response_url, headers=self.headers))
+        if response.status_code != 200:
+            raise request_failure(response)
+        urls, flagged = parse_images(json_body(response), expected)
+        if flagged:
+            raise ContentPolicy(FLAGGED)
+        return urls

@@ -1,0 +1,91 @@
+"""Pure translation between a FLUX call and fal's queue API: endpoints, request bodies, answers.
+
+A channel's upstream model is a fal app id such as ``fal-ai/flux-pro/kontext``; a generation
+goes to ``<app>/text-to-image``, an edit of one image to ``<app>`` (``image_url``), an edit of
+several to ``<app>/multi`` (``image_urls``). Images go as data URIs. fal makes up to four
+images per request (``num_images``), spells ``prompt_upsampling`` as ``enhance_prompt``, takes
+``safety_tolerance`` as the strings "1"–"6", and makes only jpeg and png.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ...errors import InvalidRequest, UpstreamError
+from ..base import Call
+from ..kontext import flux_params
+
+DOMAINS = ("fal.run",)
+OUTPUT_FORMATS = ("jpeg", "png")
+SAFETY_TOLERANCES = range(1, 7)
+RUNNING = frozenset({"IN_QUEUE", "IN_PROGRESS"})
+COMPLETED = "COMPLETED"
+OPENAI_PARAMS = {"image_url": "image", "image_urls": "image", "prompt": "prompt", "aspect_ratio": "aspect_ratio",
+                 "seed": "seed", "output_format": "output_format", "safety_tolerance": "safety_tolerance",
+                 "enhance_prompt": "prompt_upsampling", "num_images": "n"}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    status_url: str
+    response_url: str
+
+
+def endpoint(call: Call) -> str:
+    if call.job.endpoint == "generations":
+        return f"{call.upstream_model}/text-to-image"
+    return call.upstream_model if len(call.job.images) == 1 else f"{call.upstream_model}/multi"
+
+
+def _unsupported(param: str, value: object, allowed: str) -> InvalidRequest:
+    return InvalidRequest(f"'{param}' {value!r} can't be served by this model's upstream (fal); it takes {allowed}.",
+                          param=param, code="unsupported_value")
+
+
+def request_body(call: Call, images: list[str]) -> dict[str, Any]:
+    params = flux_params(call)
+    if params.output_format not in OUTPUT_FORMATS:
+        raise _unsupported("output_format", params.output_format, "jpeg or png")
+    body: dict[str, Any] = {"prompt": params.prompt, "num_images": call.n, "output_format": params.output_format,
+                            "enhance_prompt": params.prompt_upsampling, "aspect_ratio": params.aspect_ratio}
+    if params.seed is not None:
+        body["seed"] = params.seed
+    if params.safety_tolerance is not None:
+        if params.safety_tolerance not in SAFETY_TOLERANCES:
+            raise _unsupported("safety_tolerance", params.safety_tolerance, "1 to 6")
+        body["safety_tolerance"] = str(params.safety_tolerance)
+    if len(images) == 1:
+        body["image_url"] = images[0]
+    elif images:
+        body["image_urls"] = images
+    return body
+
+
+def _bad(what: str) -> UpstreamError:
+    return UpstreamError(f"The upstream answered without {what}.", code="upstream_bad_response")
+
+
+def parse_submit(body: Any) -> Request:
+    """``{request_id, status_url, response_url, …}`` → the two links to follow."""
+    if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("status_url", "response_url")):
+        raise _bad("status and response links")
+    return Request(body["status_url"], body["response_url"])
+
+
+def parse_status(body: Any) -> str:
+    if not isinstance(body, dict) or not isinstance(body.get("status"), str):
+        raise _bad("a request status")
+    return str(body["status"])
+
+
+def parse_images(body: Any, expected: int) -> tuple[list[str], bool]:
+    """``{images: [{url, …}], has_nsfw_concepts: […]}`` → the image links, and whether any was flagged."""
+    images = body.get("images") if isinstance(body, dict) else None
+    if not isinstance(images, list) or len(images) != expected:
+        raise _bad(f"the {expected} image(s) asked for")
+    urls = [item.get("url") if isinstance(item, dict) else None for item in images]
+    if not all(isinstance(url, str) for url in urls):
+        raise _bad("image links")
+    flags = body.get("has_nsfw_concepts")
+    return [str(url) for url in urls], isinstance(flags, list) and any(flag is True for flag in flags)
