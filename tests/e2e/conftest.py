@@ -49,7 +49,7 @@ class Gateway:
 
 def start_gateway(data_dir: Path, extra_env: dict[str, str], config: Path | None = None) -> Gateway:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMAGEGATE_", "OPENAI_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMAGEGATE_", "OPENAI_", "BFL_", "FAL_"))}
     env.update({
         "IMAGEGATE_MASTER_KEY": MASTER, "IMAGEGATE_DATA_DIR": str(data_dir), "IMAGEGATE_SECRET": SECRET,
         "IMAGEGATE_HOST": "127.0.0.1", "IMAGEGATE_PORT": str(port), "IMAGEGATE_KEY_CACHE_TTL": "0",

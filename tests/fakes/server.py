@@ -1,0 +1,70 @@
+"""Serve an ASGI app on a free 127.0.0.1 port from a daemon thread (for the async-task fakes)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+
+class ThreadedServer:
+    def __init__(self, app: Starlette, name: str) -> None:
+        self.app, self.name = app, name
+        self.port, self.origin = 0, ""
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> str:
+        """Start serving; returns the origin (``http://127.0.0.1:PORT``) once connections are accepted."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        self.origin = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(self.app, loop="asyncio", log_level="warning", lifespan="off", ws="none",
+                                access_log=False, backlog=2048)
+        self._server = server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                                        name=f"{self.name}-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} failed to start")
+            time.sleep(0.005)
+        return self.origin
+
+    def stop(self) -> None:
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(3)
+        self._server.force_exit = True
+        self._thread.join(3)
+        self._server = self._thread = None
+
+
+class Sink:
+    """A foreign host: records every request it gets and answers like a task still running."""
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        self.server = ThreadedServer(Starlette(routes=[Route("/{path:path}", self._any, methods=["GET", "POST"])]),
+                                     "sink")
+        self.origin = ""
+
+    async def _any(self, request: Request) -> Response:
+        self.hits.append(str(request.url))
+        return Response(b'{"status": "Pending"}', media_type="application/json")
+
+    def __enter__(self) -> Sink:
+        self.origin = self.server.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.stop()
