@@ -82,10 +82,12 @@ def _clean_fakes(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def bfl_client(bfl_gateway: Gateway) -> openai.OpenAI:
-    return bfl_gateway.client()
+def bfl_client(bfl_gateway: Gateway) -> Iterator[openai.OpenAI]:
+    with bfl_gateway.client() as client:
+        yield client
 
 
 @pytest.fixture
-def fal_client(fal_gateway: Gateway) -> openai.OpenAI:
-    return fal_gateway.client()
+def fal_client(fal_gateway: Gateway) -> Iterator[openai.OpenAI]:
+    with fal_gateway.client() as client:
+        yield client
