@@ -127,8 +127,8 @@ def validation_detail(response: httpx.Response) -> tuple[str, str | None]:
         detail = None
     if isinstance(detail, list) and detail and isinstance(detail[0], dict):
         loc = detail[0].get("loc")
-        field = str(loc[-1]) if isinstance(loc, list) and loc else None
-        return scrub(str(detail[0].get("msg") or "invalid request")), field
+        names = [part for part in loc if isinstance(part, str)] if isinstance(loc, list) else []
+        return scrub(str(detail[0].get("msg") or "invalid request")), names[-1] if names else None
     if isinstance(detail, str):
         return scrub(detail), None
     return f"The upstream refused the request (status {response.status_code}).", None

@@ -1,0 +1,80 @@
+"""The pipeline's fan-out with an in-process provider: calls per provider, seed offsets, partial results, cost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from imagegate.auth import MASTER
+from imagegate.errors import ContentPolicy
+from imagegate.ledger import Database, UsageRecorder
+from imagegate.pipeline import Pipeline
+from imagegate.providers.base import Call, UpstreamImage, UpstreamResult
+from imagegate.router import Channel, Router
+from imagegate.store import LocalStore, Signer
+from tests.fakes.openai_upstream import encode_image
+from tests.unit.flux_jobs import job
+
+
+class Provider:
+    """Makes ``call.n`` 1536x640 PNGs for 0.05 each; fails the calls whose offset is in ``failing``."""
+
+    images_per_call = 4
+
+    def __init__(self, failing: frozenset[int] = frozenset()) -> None:
+        self.calls: list[tuple[int, int]] = []
+        self.failing = failing
+
+    async def run(self, call: Call) -> UpstreamResult:
+        self.calls.append((call.offset, call.n))
+        if call.offset in self.failing:
+            raise ContentPolicy("flagged")
+        images = [UpstreamImage(data=encode_image(1536, 640)[0]) for _ in range(call.n)]
+        return UpstreamResult(images, meta={"aspect_ratio": "21:9", "output_format": "png", "size": "1536x640"},
+                              cost=0.05 * call.n)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def pipeline(tmp_path: Path, provider: Provider) -> tuple[Pipeline, UsageRecorder]:
+    channel = Channel("c", "fake", "https://upstream.test", "k", {"flux-kontext-pro": "kontext"}, client=provider)
+    usage = UsageRecorder(cast(Database, None))
+    signer = Signer(b"secret", 60, "http://gateway.test")
+    return Pipeline(Router([channel]), LocalStore(tmp_path), signer, usage), usage
+
+
+async def test_calls_follow_the_provider_s_batch_size(tmp_path: Path) -> None:
+    provider = Provider()
+    run, usage = pipeline(tmp_path, provider)
+    body = await run.run(job(n=10, response_format="b64_json"), MASTER, "r1")
+    assert sorted(provider.calls) == [(0, 4), (4, 4), (8, 2)]
+    assert len(body["data"]) == 10 and body["usage"]["images"] == 10
+    assert body["aspect_ratio"] == "21:9" and "size" not in body
+    assert all((item["width"], item["height"]) == (1536, 640) for item in body["data"])
+    row = usage.queue.get_nowait()
+    assert row.upstream_cost == pytest.approx(0.5) and row.images == 10
+
+
+async def test_a_failed_call_fails_the_request(tmp_path: Path) -> None:
+    run, usage = pipeline(tmp_path, Provider(failing=frozenset({4})))
+    with pytest.raises(ContentPolicy):
+        await run.run(job(n=10), MASTER, "r2")
+    assert usage.queue.empty()
+
+
+async def test_partial_results_keep_what_was_made(tmp_path: Path) -> None:
+    run, usage = pipeline(tmp_path, Provider(failing=frozenset({4})))
+    body = await run.run(job(n=10, partial_results=True), MASTER, "r3")
+    assert len(body["data"]) == 6 and body["usage"]["images"] == 6
+    assert [e["code"] for e in body["errors"]] == ["content_policy_violation"]
+    assert all(item["url"].startswith("http://gateway.test/") for item in body["data"])
+    assert usage.queue.get_nowait().upstream_cost == pytest.approx(0.3)
+
+
+async def test_partial_results_with_nothing_made_fail(tmp_path: Path) -> None:
+    run, _ = pipeline(tmp_path, Provider(failing=frozenset({0, 4})))
+    with pytest.raises(ContentPolicy):
+        await run.run(job(n=8, partial_results=True), MASTER, "r4")
