@@ -5,7 +5,7 @@ import pytest
 
 from imagegate.errors import ContentPolicy, InvalidRequest, RateLimited, UpstreamError
 from imagegate.providers.bfl.errors import status_failure, submit_failure
-from imagegate.providers.bfl.params import Task, parse_result, parse_submit, path, request_body
+from imagegate.providers.bfl.params import Task, image_fields, parse_result, parse_submit, path, request_body
 from tests.unit.flux_jobs import call, job
 
 
@@ -14,20 +14,21 @@ def test_path() -> None:
 
 
 def test_generation_body() -> None:
-    body = request_body(call(job(aspect_ratio="21:9", quality="hd", seed=3, safety_tolerance=0), offset=2), [], None)
+    body = request_body(call(job(aspect_ratio="21:9", quality="hd", seed=3, safety_tolerance=0), offset=2))
     assert body == {"prompt": "p", "aspect_ratio": "21:9", "output_format": "png", "prompt_upsampling": True,
                     "seed": 5, "safety_tolerance": 0}
 
 
-def test_edit_body_maps_images_to_the_multi_reference_fields() -> None:
-    body = request_body(call(job(aspect_ratio="1:1")), ["A", "B", "C"], None)
-    assert (body["input_image"], body["input_image_2"], body["input_image_3"]) == ("A", "B", "C")
-    assert "input_image_4" not in body
+def test_edit_images_are_the_multi_reference_fields() -> None:
+    assert image_fields("flux-kontext-pro", ["A", "B", "C"], None) == {"input_image": "A", "input_image_2": "B",
+                                                                       "input_image_3": "C"}
 
 
-def test_fill_body_takes_image_and_mask_and_no_ratio() -> None:
-    body = request_body(call(job(), upstream_model="flux-pro-1.0-fill"), ["IMG"], "MASK")
-    assert body == {"prompt": "p", "image": "IMG", "mask": "MASK", "output_format": "png", "prompt_upsampling": False}
+def test_fill_takes_image_and_mask_and_no_ratio() -> None:
+    assert request_body(call(job(), upstream_model="flux-pro-1.0-fill")) == {
+        "prompt": "p", "output_format": "png", "prompt_upsampling": False}
+    assert image_fields("flux-pro-1.0-fill", ["IMG"], "MASK") == {"image": "IMG", "mask": "MASK"}
+    assert image_fields("flux-pro-1.0-fill", ["IMG"], None) == {"image": "IMG"}
 
 
 def test_submit_answer() -> None:

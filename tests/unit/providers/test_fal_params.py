@@ -7,7 +7,15 @@ import pytest
 
 from imagegate.errors import ContentPolicy, InvalidRequest, UpstreamError
 from imagegate.providers.fal.errors import request_failure, status_failure
-from imagegate.providers.fal.params import Request, endpoint, parse_images, parse_status, parse_submit, request_body
+from imagegate.providers.fal.params import (
+    Request,
+    endpoint,
+    image_fields,
+    parse_images,
+    parse_status,
+    parse_submit,
+    request_body,
+)
 from tests.unit.flux_jobs import call, job, upload
 
 APP = "fal-ai/flux-pro/kontext/max"
@@ -22,21 +30,22 @@ def test_endpoints(tmp_path: Path) -> None:
 
 def test_body_spellings() -> None:
     body = request_body(call(job(quality="high", seed=10, safety_tolerance=6, output_format="jpeg"), APP, n=4,
-                             offset=4), [])
+                             offset=4))
     assert body == {"prompt": "p", "num_images": 4, "output_format": "jpeg", "enhance_prompt": True,
                     "aspect_ratio": "1:1", "seed": 14, "safety_tolerance": "6"}
 
 
 def test_images_as_one_url_or_a_list() -> None:
-    assert request_body(call(job(), APP), ["data:a"])["image_url"] == "data:a"
-    assert request_body(call(job(), APP), ["data:a", "data:b"])["image_urls"] == ["data:a", "data:b"]
+    assert image_fields([]) == {}
+    assert image_fields(["data:a"]) == {"image_url": "data:a"}
+    assert image_fields(["data:a", "data:b"]) == {"image_urls": ["data:a", "data:b"]}
 
 
 @pytest.mark.parametrize(("values", "param"), [({"output_format": "webp"}, "output_format"),
                                                ({"safety_tolerance": 0}, "safety_tolerance")])
 def test_values_fal_cannot_take(values: dict[str, object], param: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        request_body(call(job(**values), APP), [])
+        request_body(call(job(**values), APP))
     assert (caught.value.param, caught.value.code) == (param, "unsupported_value")
 
 

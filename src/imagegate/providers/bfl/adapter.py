@@ -19,7 +19,7 @@ from ..limits import TaskLimiter
 from ..tasks import RETRY_STATUSES, poll, submit
 from ..upstream import fetch_image, guarded, json_body, make_client, status_error, trusted_link
 from .errors import status_failure, submit_failure
-from .params import DOMAINS, NOT_FOUND, READY, Task, parse_result, parse_submit, path, request_body
+from .params import DOMAINS, NOT_FOUND, READY, Task, image_fields, parse_result, parse_submit, path, request_body
 
 if TYPE_CHECKING:
     from ...router import Channel
@@ -43,10 +43,11 @@ class BFLProvider:
         await self.client.aclose()
 
     async def run(self, call: Call) -> UpstreamResult:
+        body = request_body(call)
         async with self.limiter.slot(call.upstream_model):
             images, mask = await inline_inputs(call.job)
-            body = request_body(call, images, mask)
-            task = await self._submit(call.upstream_model, orjson.dumps(body))
+            content = orjson.dumps({**body, **image_fields(call.upstream_model, images, mask)})
+            task = await self._submit(call.upstream_model, content)
             sample = await poll(self._checker(trusted_link(task.polling_url, self.base_url, DOMAINS)), self.plan)
             data = await fetch_image(self.client, sample, self.base_url)
         meta = {"output_format": body["output_format"]}

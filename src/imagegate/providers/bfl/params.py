@@ -35,20 +35,23 @@ def path(upstream_model: str) -> str:
     return f"/v1/{upstream_model}"
 
 
-def request_body(call: Call, images: list[str], mask: str | None) -> dict[str, Any]:
+def request_body(call: Call) -> dict[str, Any]:
+    """The fields besides the input images; a value the upstream can't take raises here, before any upload."""
     params = flux_params(call)
     body: dict[str, Any] = {"prompt": params.prompt, "output_format": params.output_format,
                             "prompt_upsampling": params.prompt_upsampling}
-    if call.upstream_model in FILL_MODELS:
-        body["image"] = images[0]
-        if mask is not None:
-            body["mask"] = mask
-    else:
+    if call.upstream_model not in FILL_MODELS:
         body["aspect_ratio"] = params.aspect_ratio
-        body.update(zip(IMAGE_FIELDS, images, strict=False))
     optional = {"seed": params.seed, "safety_tolerance": params.safety_tolerance}
     body.update({name: value for name, value in optional.items() if value is not None})
     return body
+
+
+def image_fields(upstream_model: str, images: list[str], mask: str | None) -> dict[str, str]:
+    """The input images (and Fill's mask) under the upstream model's field names."""
+    if upstream_model in FILL_MODELS:
+        return {"image": images[0], **({"mask": mask} if mask is not None else {})}
+    return dict(zip(IMAGE_FIELDS, images, strict=False))
 
 
 def _bad(what: str) -> UpstreamError:

@@ -18,7 +18,17 @@ from ..limits import TaskLimiter
 from ..tasks import RETRY_STATUSES, poll, submit
 from ..upstream import fetch_image, guarded, json_body, make_client, trusted_link
 from .errors import FLAGGED, request_failure, status_failure
-from .params import COMPLETED, DOMAINS, RUNNING, endpoint, parse_images, parse_status, parse_submit, request_body
+from .params import (
+    COMPLETED,
+    DOMAINS,
+    RUNNING,
+    endpoint,
+    image_fields,
+    parse_images,
+    parse_status,
+    parse_submit,
+    request_body,
+)
 
 if TYPE_CHECKING:
     from ...router import Channel
@@ -38,10 +48,10 @@ class FalProvider:
         await self.client.aclose()
 
     async def run(self, call: Call) -> UpstreamResult:
+        body = request_body(call)
         async with self.limiter.slot(call.upstream_model):
             images, _ = await inline_inputs(call.job, data_uri=True)
-            body = request_body(call, images)
-            response_url = await self._queue(endpoint(call), orjson.dumps(body))
+            response_url = await self._queue(endpoint(call), orjson.dumps({**body, **image_fields(images)}))
             urls = await self._result(response_url, call.n)
             data = await asyncio.gather(*(fetch_image(self.client, url, self.base_url) for url in urls))
         meta = {"output_format": body["output_format"], "aspect_ratio": body["aspect_ratio"]}

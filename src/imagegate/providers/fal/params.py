@@ -43,7 +43,8 @@ def _unsupported(param: str, value: object, allowed: str) -> InvalidRequest:
                           param=param, code="unsupported_value")
 
 
-def request_body(call: Call, images: list[str]) -> dict[str, Any]:
+def request_body(call: Call) -> dict[str, Any]:
+    """The fields besides the input images; a value fal can't take raises here, before any upload."""
     params = flux_params(call)
     if params.output_format not in OUTPUT_FORMATS:
         raise _unsupported("output_format", params.output_format, "jpeg or png")
@@ -55,11 +56,14 @@ def request_body(call: Call, images: list[str]) -> dict[str, Any]:
         if params.safety_tolerance not in SAFETY_TOLERANCES:
             raise _unsupported("safety_tolerance", params.safety_tolerance, "1 to 6")
         body["safety_tolerance"] = str(params.safety_tolerance)
-    if len(images) == 1:
-        body["image_url"] = images[0]
-    elif images:
-        body["image_urls"] = images
     return body
+
+
+def image_fields(images: list[str]) -> dict[str, Any]:
+    """One image as ``image_url``, several as ``image_urls`` (the ``/multi`` endpoint)."""
+    if len(images) == 1:
+        return {"image_url": images[0]}
+    return {"image_urls": images} if images else {}
 
 
 def _bad(what: str) -> UpstreamError:
