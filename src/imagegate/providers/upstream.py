@@ -128,7 +128,8 @@ def validation_detail(response: httpx.Response) -> tuple[str, str | None]:
     if isinstance(detail, list) and detail and isinstance(detail[0], dict):
         loc = detail[0].get("loc")
         names = [part for part in loc if isinstance(part, str)] if isinstance(loc, list) else []
-        return scrub(str(detail[0].get("msg") or "invalid request")), names[-1] if names else None
+        return scrub(str(detail[0].get("msg") or "invalid request"), *request_literals(response)), \
+            names[-1] if names else None
     if isinstance(detail, str):
-        return scrub(detail), None
+        return scrub(detail, *request_literals(response)), None
     return f"The upstream refused the request (status {response.status_code}).", None

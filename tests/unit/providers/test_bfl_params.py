@@ -9,6 +9,12 @@ from imagegate.providers.bfl.params import Task, image_fields, parse_result, par
 from tests.unit.flux_jobs import call, job
 
 
+def answer(status: int, **kwargs: object) -> httpx.Response:
+    """An upstream answer to a request that went out with the channel's host and key."""
+    request = httpx.Request("POST", "https://api.bfl.ai/v1/flux-kontext-pro", headers={"x-key": "k3yMaterial99"})
+    return httpx.Response(status, request=request, **kwargs)  # type: ignore[arg-type]
+
+
 def test_path() -> None:
     assert path("flux-kontext-max") == "/v1/flux-kontext-max"
 
@@ -79,6 +85,6 @@ def test_statuses_that_are_not_failures(status: str) -> None:
     (500, None, UpstreamError, "upstream_error", None),
 ])
 def test_submit_failures(status: int, body: object, kind: type[Exception], code: str, param: str | None) -> None:
-    response = httpx.Response(status, json=body) if body is not None else httpx.Response(status, text="oops")
+    response = answer(status, json=body) if body is not None else answer(status, text="oops")
     failure = submit_failure(response)
     assert isinstance(failure, kind) and (failure.code, failure.param) == (code, param)

@@ -21,6 +21,12 @@ from tests.unit.flux_jobs import call, job, upload
 APP = "fal-ai/flux-pro/kontext/max"
 
 
+def answer(status: int, **kwargs: object) -> httpx.Response:
+    """An upstream answer to a request that went out with the channel's host and key."""
+    request = httpx.Request("POST", "https://api.bfl.ai/v1/flux-kontext-pro", headers={"x-key": "k3yMaterial99"})
+    return httpx.Response(status, request=request, **kwargs)  # type: ignore[arg-type]
+
+
 def test_endpoints(tmp_path: Path) -> None:
     one, two = upload(tmp_path, 8, 8, name="a"), upload(tmp_path, 8, 8, name="b")
     assert endpoint(call(job(), APP)) == f"{APP}/text-to-image"
@@ -73,12 +79,12 @@ def test_malformed_results(body: object) -> None:
 
 
 def test_request_failures() -> None:
-    invalid = request_failure(httpx.Response(422, json={"detail": [{"loc": ["body", "image_urls", 1], "msg": "m"}]}))
+    invalid = request_failure(answer(422, json={"detail": [{"loc": ["body", "image_urls", 1], "msg": "m"}]}))
     assert isinstance(invalid, InvalidRequest) and invalid.param == "image"
-    named = request_failure(httpx.Response(422, json={"detail": [{"loc": ["body", "image_url"], "msg": "m"}]}))
+    named = request_failure(answer(422, json={"detail": [{"loc": ["body", "image_url"], "msg": "m"}]}))
     assert named.param == "image"
-    policy = request_failure(httpx.Response(422, json={"detail": [{"loc": ["body", "prompt"], "msg": "flagged",
+    policy = request_failure(answer(422, json={"detail": [{"loc": ["body", "prompt"], "msg": "flagged",
                                                                    "type": "content_policy_violation"}]}))
     assert isinstance(policy, ContentPolicy)
-    assert request_failure(httpx.Response(401, json={"detail": "Unauthorized"})).code == "upstream_auth_error"
+    assert request_failure(answer(401, json={"detail": "Unauthorized"})).code == "upstream_auth_error"
     assert status_failure("CANCELED").code == "upstream_error"

@@ -10,6 +10,12 @@ BASE = "https://api.bfl.ai"
 LOCAL = "http://127.0.0.1:8123"
 
 
+def answer(status: int, **kwargs: object) -> httpx.Response:
+    """An upstream answer to a request that went out with the channel's host and key."""
+    request = httpx.Request("POST", "https://api.bfl.ai/v1/flux-kontext-pro", headers={"x-key": "k3yMaterial99"})
+    return httpx.Response(status, request=request, **kwargs)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(("url", "base"), [
     ("https://api.us1.bfl.ai/v1/get_result?id=1", BASE), ("https://bfl.ai/v1/get_result?id=1", BASE),
     ("https://gateway.bfl.ai/v1/get_result?id=1", BASE), ("http://127.0.0.1:8123/v1/get_result?id=1", LOCAL),
@@ -53,6 +59,7 @@ async def test_fetch_image_sends_no_credentials_and_maps_expiry() -> None:
     ({"detail": "Fetch failed for https://x.bfl.ai/y"}, ("Fetch failed for [link]", None)),
     ({"error": "?"}, ("The upstream refused the request (status 422).", None)),
     ([1, 2], ("The upstream refused the request (status 422).", None)),
+    ({"detail": "key k3yMaterial99 is not valid here"}, ("key [upstream] is not valid here", None)),
 ])
 def test_validation_detail(body: object, expected: tuple[str, str | None]) -> None:
-    assert validation_detail(httpx.Response(422, json=body)) == expected
+    assert validation_detail(answer(422, json=body)) == expected
