@@ -15,6 +15,7 @@ from openai.types import ImagesResponse
 from PIL import Image
 
 from tests.e2e.conftest import Gateway
+from tests.openai_schema import validate
 
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "total_tokens", "input_tokens_details")
 
@@ -40,7 +41,9 @@ def edit(client: openai.OpenAI, **kwargs: Any) -> dict[str, Any]:
 
 
 def checked(body: dict[str, Any]) -> dict[str, Any]:
-    """OpenAI's schema holds: enum fields only with OpenAI's values, usage with its four token fields."""
+    """OpenAI's schema holds (and the SDK's model parses): enum fields only with OpenAI's values, usage
+    with its four token fields."""
+    validate(body, "ImagesResponse")
     ImagesResponse.model_validate(body)
     assert "size" not in body and "quality" not in body
     assert all(name in body["usage"] for name in TOKEN_FIELDS)
