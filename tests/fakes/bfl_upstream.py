@@ -10,18 +10,14 @@ unknown field is a 422.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 import uuid
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.fakes.task_upstream import RATIO_SIZES, Task, TaskUpstream, detail, json_response
+from tests.fakes.task_upstream import RATIO_SIZES, Task, TaskUpstream, decode_image, detail, json_response
 
 KONTEXT_FIELDS = frozenset({"prompt", "input_image", "input_image_2", "input_image_3", "input_image_4", "seed",
                             "aspect_ratio", "output_format", "prompt_upsampling", "safety_tolerance",
@@ -31,16 +27,6 @@ FILL_FIELDS = frozenset({"prompt", "image", "mask", "steps", "guidance", "seed",
 SCHEMAS = {"flux-kontext-pro": KONTEXT_FIELDS, "flux-kontext-max": KONTEXT_FIELDS, "flux-pro-1.0-fill": FILL_FIELDS}
 COSTS = {"flux-kontext-pro": 4, "flux-kontext-max": 8, "flux-pro-1.0-fill": 5}
 FAILURES = frozenset({"Request Moderated", "Content Moderated", "Error", "Failed"})
-
-
-def decode_image(value: Any) -> Image.Image | None:
-    """A base64 image (no data-URI prefix, as BFL wants), or ``None``."""
-    try:
-        img = Image.open(io.BytesIO(base64.b64decode(value, validate=True)))
-        img.load()
-        return img
-    except (TypeError, ValueError, binascii.Error, UnidentifiedImageError):
-        return None
 
 
 def _types(body: dict[str, Any]) -> dict[str, Any] | None:

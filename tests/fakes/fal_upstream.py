@@ -9,18 +9,15 @@ Bodies are validated strictly per endpoint (text-to-image, edit, multi).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 import uuid
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.fakes.task_upstream import RATIO_SIZES, Task, TaskUpstream, detail, json_response
+from tests.fakes.task_upstream import RATIO_SIZES, Task, TaskUpstream, decode_image, detail, json_response
 
 APPS = frozenset({"fal-ai/flux-pro/kontext", "fal-ai/flux-pro/kontext/max"})
 COMMON = frozenset({"prompt", "seed", "guidance_scale", "num_images", "output_format", "safety_tolerance",
@@ -40,12 +37,7 @@ def split_endpoint(path: str) -> tuple[str, str] | None:
 def decode_data_uri(value: Any) -> Image.Image | None:
     if not isinstance(value, str) or not value.startswith("data:image/") or ";base64," not in value:
         return None
-    try:
-        img = Image.open(io.BytesIO(base64.b64decode(value.split(",", 1)[1], validate=True)))
-        img.load()
-        return img
-    except (ValueError, binascii.Error, UnidentifiedImageError):
-        return None
+    return decode_image(value.split(",", 1)[1])
 
 
 def validate(kind: str, body: Any) -> dict[str, Any] | None:

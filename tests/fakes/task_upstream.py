@@ -8,7 +8,10 @@ cap with 429, as BFL does, counting it in ``rejected``. While ``held`` is true n
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
+import io
 import threading
 import time
 from collections import Counter, deque
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from PIL import Image, UnidentifiedImageError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,6 +36,16 @@ CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+def decode_image(value: Any) -> Image.Image | None:
+    """A base64 image (no data-URI prefix), or ``None`` when it isn't one."""
+    try:
+        img = Image.open(io.BytesIO(base64.b64decode(value, validate=True)))
+        img.load()
+        return img
+    except (TypeError, ValueError, binascii.Error, UnidentifiedImageError):
+        return None
 
 
 def detail(field: str, message: str) -> dict[str, Any]:

@@ -59,6 +59,11 @@ async def guarded(request: Awaitable[T]) -> T:
         raise UpstreamError("The connection to the upstream failed.", code="upstream_unreachable") from None
 
 
+def bad_answer(missing: str) -> UpstreamError:
+    """The 502 for an upstream answer that lacks what the protocol promises."""
+    return UpstreamError(f"The upstream answered without {missing}.", code="upstream_bad_response")
+
+
 def json_body(response: httpx.Response) -> Any:
     try:
         return orjson.loads(response.content)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import UpstreamError
 from ..base import Call
 from ..kontext import flux_params
+from ..upstream import bad_answer
 
 DOMAINS = ("bfl.ai",)
 FILL_MODELS = frozenset({"flux-pro-1.0-fill"})
@@ -54,14 +54,10 @@ def image_fields(upstream_model: str, images: list[str], mask: str | None) -> di
     return dict(zip(IMAGE_FIELDS, images, strict=False))
 
 
-def _bad(what: str) -> UpstreamError:
-    return UpstreamError(f"The upstream answered without {what}.", code="upstream_bad_response")
-
-
 def parse_submit(body: Any) -> Task:
     """``{id, polling_url, cost}`` → :class:`Task`."""
     if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("id", "polling_url")):
-        raise _bad("a task id and polling link")
+        raise bad_answer("a task id and polling link")
     cost = body.get("cost")
     cost_usd = round(float(cost) * CREDIT_USD, 6) if isinstance(cost, int | float) else None
     return Task(body["id"], body["polling_url"], cost_usd)
@@ -70,7 +66,7 @@ def parse_submit(body: Any) -> Task:
 def parse_result(body: Any) -> tuple[str, str | None]:
     """``{status, result: {sample}}`` → the status and, when there is one, the sample link."""
     if not isinstance(body, dict) or not isinstance(body.get("status"), str):
-        raise _bad("a task status")
+        raise bad_answer("a task status")
     result = body.get("result")
     sample = result.get("sample") if isinstance(result, dict) else None
     return body["status"], sample if isinstance(sample, str) else None

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import InvalidRequest, UpstreamError
+from ...errors import InvalidRequest
 from ..base import Call
 from ..kontext import flux_params
+from ..upstream import bad_answer
 
 DOMAINS = ("fal.run",)
 OUTPUT_FORMATS = ("jpeg", "png")
@@ -66,20 +67,16 @@ def image_fields(images: list[str]) -> dict[str, Any]:
     return {"image_urls": images} if images else {}
 
 
-def _bad(what: str) -> UpstreamError:
-    return UpstreamError(f"The upstream answered without {what}.", code="upstream_bad_response")
-
-
 def parse_submit(body: Any) -> Request:
     """``{request_id, status_url, response_url, …}`` → the two links to follow."""
     if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("status_url", "response_url")):
-        raise _bad("status and response links")
+        raise bad_answer("status and response links")
     return Request(body["status_url"], body["response_url"])
 
 
 def parse_status(body: Any) -> str:
     if not isinstance(body, dict) or not isinstance(body.get("status"), str):
-        raise _bad("a request status")
+        raise bad_answer("a request status")
     return str(body["status"])
 
 
@@ -87,9 +84,9 @@ def parse_images(body: Any, expected: int) -> tuple[list[str], bool]:
     """``{images: [{url, …}], has_nsfw_concepts: […]}`` → the image links, and whether any was flagged."""
     images = body.get("images") if isinstance(body, dict) else None
     if not isinstance(images, list) or len(images) != expected:
-        raise _bad(f"the {expected} image(s) asked for")
+        raise bad_answer(f"the {expected} image(s) asked for")
     urls = [item.get("url") if isinstance(item, dict) else None for item in images]
     if not all(isinstance(url, str) for url in urls):
-        raise _bad("image links")
+        raise bad_answer("image links")
     flags = body.get("has_nsfw_concepts")
     return [str(url) for url in urls], isinstance(flags, list) and any(flag is True for flag in flags)
