@@ -131,3 +131,22 @@ def test_kontext_is_not_a_variations_model(bfl_gateway: Gateway) -> None:
                              files={"image": image_file(64, 64)})
     error = response.json()["error"]
     assert (response.status_code, error["param"], error["code"]) == (400, "model", "unsupported_model")
+
+
+def test_json_edits_reach_kontext_and_fill(bfl_gateway: Gateway, bfl: FakeBFL) -> None:
+    image = image_file(640, 480)[1]
+    mask = image_file(640, 480, mode="RGBA", name="mask.png", transparent_box=(0, 0, 320, 480))[1]
+
+    def data_url(data: bytes) -> dict[str, str]:
+        return {"image_url": "data:image/png;base64," + base64.b64encode(data).decode()}
+
+    with bfl_gateway.http() as http:
+        plain = http.post("/v1/images/edits", json={"model": "flux-kontext-pro", "prompt": "p",
+                                                    "images": [data_url(image)], "seed": 4})
+        masked = http.post("/v1/images/edits", json={"model": "flux-kontext-max", "prompt": "p",
+                                                     "images": [data_url(image)], "mask": data_url(mask)})
+    assert plain.status_code == 200 and masked.status_code == 200
+    first, second = bfl.submitted()
+    assert first.path == "/v1/flux-kontext-pro" and base64.b64decode(first.json["input_image"]) == image
+    assert (first.json["seed"], first.json["aspect_ratio"]) == (4, "4:3")
+    assert second.path == "/v1/flux-pro-1.0-fill" and decoded(second.json["mask"]).getpixel((10, 10)) == 255
