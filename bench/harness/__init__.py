@@ -1,0 +1,1 @@
+"""Benchmark harness modules for bench/run.py."""
