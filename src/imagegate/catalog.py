@@ -5,7 +5,8 @@ and output formats it accepts, how many images one request may ask for (``n_max`
 upstream call can make (``upstream_n_max``; the pipeline fans out beyond it, and a provider
 may allow fewer), and which optional fields (``options``) it honours. The normaliser rejects
 everything else. Ratio-driven models (FLUX) list ``aspect_ratios`` instead of ``sizes``; a
-model without masks may name a ``mask_model`` that masked edits are routed to.
+model without masks may name a ``mask_model`` that masked edits are routed to. ``deadline``
+bounds one request, retries included (``None``: the global setting).
 Configuration can add model ids or override fields (``[models.<id>]`` in TOML).
 """
 
@@ -57,6 +58,7 @@ class ModelSpec:
     upstream_response_format: bool = False
     owned_by: str = "openai"
     created: int = 1_700_000_000
+    deadline: float | None = None
 
 
 GPT_IMAGE_1 = ModelSpec(

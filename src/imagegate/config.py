@@ -5,6 +5,9 @@ overrides live in the TOML file. ``OPENAI_API_KEY`` (and ``OPENAI_BASE_URL``) al
 default ``openai`` channel that serves the four OpenAI models; ``BFL_API_KEY`` (``BFL_BASE_URL``)
 and ``FAL_KEY`` (``FAL_BASE_URL``) likewise give ``bfl`` and ``fal`` channels for the FLUX models.
 A configured channel with the same name replaces the implicit one.
+
+Failover settings (``max_attempts``, ``allowed_fails``, ``cooldown``, ...) are global; a
+channel may override ``allowed_fails`` and ``cooldown``, a model its ``deadline``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,6 +33,7 @@ BFL_MODELS = {"flux-kontext-pro": "flux-kontext-pro", "flux-kontext-max": "flux-
               "flux-fill-pro": "flux-pro-1.0-fill"}
 FAL_MODELS = {"flux-kontext-pro": "fal-ai/flux-pro/kontext", "flux-kontext-max": "fal-ai/flux-pro/kontext/max"}
 MB = 1024 * 1024
+AZURE = "azure-openai"
 
 
 class PollConfig(BaseModel):
@@ -59,6 +63,9 @@ class ChannelConfig(BaseModel):
     max_concurrency: int | None = Field(default=None, ge=1)
     model_concurrency: dict[str, int] = {}
     poll: PollConfig | None = None
+    allowed_fails: int | None = Field(default=None, ge=1)
+    cooldown: float | None = Field(default=None, ge=0)
+    api_version: str | None = Field(default=None, min_length=1)
 
     @field_validator("models", mode="before")
     @classmethod
@@ -80,6 +87,14 @@ class ChannelConfig(BaseModel):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ChannelConfig:
+        if not self.models:
+            raise ValueError(f"channel {self.name!r} serves no models")
+        if self.api_version is not None and self.provider != AZURE:
+            raise ValueError(f"channel {self.name!r}: api_version is only for provider {AZURE!r}")
+        return self
 
 
 class ModelOverride(BaseModel):
@@ -104,6 +119,7 @@ class ModelOverride(BaseModel):
     mask_model: str | None = None
     aspect_ratios: list[str] | None = None
     default_response_format: str | None = None
+    deadline: float | None = Field(default=None, gt=0)
 
 
 class Settings(BaseSettings):
@@ -124,6 +140,17 @@ class Settings(BaseSettings):
     upstream_timeout: float = Field(600.0, gt=0)
     key_cache_ttl: float = Field(2.0, ge=0)
     sweep_interval: float = Field(300.0, gt=0)
+    max_attempts: int = Field(3, ge=1, le=10)
+    allowed_fails: int = Field(3, ge=1)
+    fail_window: float = Field(60.0, gt=0)
+    cooldown: float = Field(30.0, ge=0)
+    retry_after_max: float = Field(30.0, ge=0)
+    retry_backoff: float = Field(0.25, ge=0)
+    retry_backoff_max: float = Field(4.0, ge=0)
+    queue_wait: float = Field(5.0, ge=0)
+    deadline: float = Field(600.0, gt=0)
+    metrics_key: str | None = None
+    log_prompts: bool = False
     openai_api_key: str | None = Field(None, validation_alias=AliasChoices("openai_api_key", "OPENAI_API_KEY"))
     openai_base_url: str = Field(
         "https://api.openai.com/v1", validation_alias=AliasChoices("openai_base_url", "OPENAI_BASE_URL")
