@@ -14,9 +14,14 @@ traceback in the body (the traceback goes to the log).
     ├── Conflict                409
     ├── PayloadTooLarge         413 (param names the part)
     ├── RateLimited             429 (+ Retry-After)
+    ├── ClientClosed            499 client_closed_request (logged; nobody is left to read it)
     ├── UpstreamError           502 upstream_error / upstream_auth_error
-    ├── ServiceUnavailable      503
+    ├── ServiceUnavailable      503 (no_channel_available)
     └── UpstreamTimeout         504 upstream_timeout
+        └── DeadlinePassed      504 deadline_exceeded (imagegate.policy)
+
+Responses carry the request's ``x-request-id``; the one for an unexpected error is set here,
+the others by :mod:`imagegate.api.observe`.
 """
 
 from __future__ import annotations
@@ -28,7 +33,10 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
+
+from .context import peek
 
 log = logging.getLogger("imagegate")
 
@@ -110,6 +118,12 @@ class RateLimited(ApiError):
     code = "rate_limit_exceeded"
 
 
+class ClientClosed(ApiError):
+    status = 499
+    type = "invalid_request_error"
+    code = "client_closed_request"
+
+
 class UpstreamError(ApiError):
     status = 502
     type = "upstream_error"
@@ -161,9 +175,15 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
     return error_response(InvalidRequest(str(first.get("msg", "Invalid request.")), param=".".join(loc) or None))
 
 
+async def _client_disconnect(_: Request, exc: Exception) -> Response:
+    return error_response(ClientClosed("The client closed the request."))
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    err = ApiError("The server had an error while processing your request.", code="internal_error")
+    ctx = peek()
+    err = ApiError("The server had an error while processing your request.", code="internal_error",
+                   headers={"x-request-id": ctx.request_id} if ctx is not None else None)
     return error_response(err)
 
 
@@ -171,4 +191,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_disconnect)
     app.add_exception_handler(Exception, _unexpected)
