@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from .providers.base import Provider
 
 
+MAX_PER_CALL = 10  # OpenAI's own limit on n
+
+
 class Unavailable(ServiceUnavailable):
     code = "no_channel_available"
 
@@ -104,6 +107,11 @@ class Router:
         if tiers is None:
             raise NotFound(f"The model '{model}' does not exist.", param="model", code="model_not_found")
         return tiers
+
+    def images_per_call(self, model: str) -> int:
+        """The most images one call may ask for, so that every channel of ``model`` can take it."""
+        sizes = [c.client.images_per_call for tier in self.tiers(model) for c in tier if c.client is not None]
+        return min(sizes, default=MAX_PER_CALL)
 
     def usable(self, model: str, avoid: Collection[str], now: float) -> list[list[Channel]]:
         """Usable channels by tier; only those not in ``avoid`` if there are any."""

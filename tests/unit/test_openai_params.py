@@ -5,12 +5,12 @@ from typing import Any
 import pytest
 
 from imagegate.catalog import BUILTIN
+from imagegate.dispatch import split
 from imagegate.errors import UpstreamError
 from imagegate.fields import coerce
 from imagegate.normalise import normalise
-from imagegate.pipeline import split
 from imagegate.providers.base import Call
-from imagegate.providers.openai.params import form_fields, image_field, parse_response, request_fields
+from imagegate.providers.openai.params import as_form, image_field, parse_response, request_fields
 from imagegate.providers.upstream import scrub
 from imagegate.router import Channel
 
@@ -32,7 +32,7 @@ def test_dall_e_asks_for_base64() -> None:
 
 
 def test_form_fields_are_text() -> None:
-    fields = form_fields(call("edits", "gpt-image-1", 3, output_compression=5))
+    fields = as_form(request_fields(call("edits", "gpt-image-1", 3, output_compression=5)))
     assert fields["n"] == "3" and fields["output_compression"] == "5"
 
 

@@ -8,9 +8,12 @@ from typing import cast
 import pytest
 
 from imagegate.auth import MASTER
+from imagegate.dispatch import Dispatcher
 from imagegate.errors import ContentPolicy
 from imagegate.ledger import Database, UsageRecorder
+from imagegate.metrics import Metrics
 from imagegate.pipeline import Pipeline
+from imagegate.policy import Policy
 from imagegate.providers.base import Call, UpstreamImage, UpstreamResult
 from imagegate.router import Channel, Router
 from imagegate.store import LocalStore, Signer
@@ -43,7 +46,7 @@ def pipeline(tmp_path: Path, provider: Provider) -> tuple[Pipeline, UsageRecorde
     channel = Channel("c", "fake", "https://upstream.test", "k", {"flux-kontext-pro": "kontext"}, client=provider)
     usage = UsageRecorder(cast(Database, None))
     signer = Signer(b"secret", 60, "http://gateway.test")
-    return Pipeline(Router([channel]), LocalStore(tmp_path), signer, usage), usage
+    return Pipeline(Dispatcher(Router([channel]), Policy(), Metrics()), LocalStore(tmp_path), signer, usage), usage
 
 
 async def test_calls_follow_the_provider_s_batch_size(tmp_path: Path) -> None:
