@@ -2,30 +2,55 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from . import __version__, errors
-from .api import files, health, images, models
+from .api import admin_channels, files, health, images, metrics, models
+from .api.admin_channels import reason
+from .api.observe import Observe
 from .config import Settings, load_settings
-from .gateway import start
+from .gateway import Gateway, start
+
+log = logging.getLogger("imagegate")
+
+
+def _on_sighup(gateway: Gateway) -> None:
+    """SIGHUP reloads the channels, like ``POST /admin/reload``; a bad file is logged and ignored."""
+    async def reload() -> None:
+        try:
+            await gateway.reload()
+        except (ValueError, FileNotFoundError) as exc:
+            log.error("configuration not reloaded: %s", reason(exc))
+
+    gateway.tasks.append(asyncio.get_running_loop().create_task(reload(), name="sighup-reload"))
 
 
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.gateway = await start(settings)
+        app.state.gateway = gateway = await start(settings)
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+            loop.add_signal_handler(signal.SIGHUP, _on_sighup, gateway)
         try:
             yield
         finally:
-            await app.state.gateway.close()
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGHUP)
+            await gateway.close()
 
     app = FastAPI(title="imagegate", version=__version__, lifespan=lifespan,
                   description="An OpenAI-compatible image API gateway.")
     errors.install(app)
-    for module in (images, models, files, health):
+    app.add_middleware(Observe)
+    for module in (images, models, files, health, admin_channels, metrics):
         app.include_router(module.router)
     return app
 

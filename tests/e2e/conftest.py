@@ -60,7 +60,7 @@ def start_gateway(data_dir: Path, extra_env: dict[str, str], config: Path | None
         env["IMAGEGATE_CONFIG"] = str(config)
     log = data_dir / "gateway.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "imagegate", "serve", "--log-level", "warning"],
+        process = subprocess.Popen([sys.executable, "-m", "imagegate", "serve", "--log-level", "info"],
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
     gateway = Gateway(f"http://127.0.0.1:{port}", data_dir, env, process, log)
     deadline = time.monotonic() + 30

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import hmac
 from typing import Annotated, Any
 
 import orjson
@@ -10,8 +10,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
-from ..auth import Principal
-from ..errors import InvalidRequest, PayloadTooLarge
+from ..auth import Principal, bearer
+from ..context import current
+from ..errors import InvalidRequest, PayloadTooLarge, PermissionDenied
 from ..gateway import Gateway
 
 _bearer = HTTPBearer(auto_error=False, description="An imagegate key, or the master key.")
@@ -30,15 +31,40 @@ async def get_principal(
     request: Request, gateway: GatewayDep,
     _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> Principal:
-    return await gateway.auth.authenticate(request.headers.get("authorization"))
+    principal = await gateway.auth.authenticate(request.headers.get("authorization"))
+    current().key = principal.name
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-async def request_id(request: Request) -> str:
-    given = request.headers.get("x-request-id", "")
-    return given[:64] if given.isprintable() and given else uuid.uuid4().hex
+async def get_master(principal: PrincipalDep) -> Principal:
+    """Operator routes: the master key only (401 without a valid key, 403 with a client key)."""
+    if not principal.is_master:
+        raise PermissionDenied("This endpoint needs the master key.", code="master_key_required")
+    return principal
+
+
+MasterDep = Annotated[Principal, Depends(get_master)]
+
+
+async def get_scraper(request: Request, gateway: GatewayDep,
+                      _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> None:
+    """``/metrics``: the metrics key (``IMAGEGATE_METRICS_KEY``), or the master key."""
+    metrics_key = gateway.settings.metrics_key
+    header = request.headers.get("authorization")
+    if metrics_key and header and hmac.compare_digest(bearer(header).encode(), metrics_key.encode()):
+        return
+    await get_master(await get_principal(request, gateway))
+
+
+ScraperDep = Annotated[None, Depends(get_scraper)]
+
+
+async def request_id() -> str:
+    """The request's id (see :mod:`imagegate.api.observe`)."""
+    return current().request_id
 
 
 RequestIdDep = Annotated[str, Depends(request_id)]

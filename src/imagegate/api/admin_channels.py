@@ -1,0 +1,47 @@
+"""``/admin/channels`` and ``/admin/reload`` (master key only): channel state, and reloading channels."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from ..errors import InvalidRequest, NotFound
+from ..schema import error_responses
+from .deps import GatewayDep, MasterDep, json_response
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+ERRORS = error_responses(401, 403)
+
+
+@router.get("/channels", responses=ERRORS)
+async def list_channels(gateway: GatewayDep, _: MasterDep) -> Response:
+    """Every channel: its configuration, state, in-flight calls, recent error rate and latency."""
+    return json_response({"object": "list", "data": gateway.router.describe()})
+
+
+@router.get("/channels/{name}", responses=error_responses(401, 403, 404))
+async def get_channel(name: str, gateway: GatewayDep, _: MasterDep) -> Response:
+    for channel in gateway.router.describe():
+        if channel["name"] == name:
+            return json_response(channel)
+    raise NotFound(f"No channel is named '{name}'.", param="name", code="channel_not_found")
+
+
+@router.post("/reload", responses=error_responses(400, 401, 403))
+async def reload(gateway: GatewayDep, _: MasterDep) -> Response:
+    """Re-read channels, models and failover settings; running requests finish on the old channels."""
+    try:
+        summary = await gateway.reload()
+    except (ValueError, FileNotFoundError) as exc:  # ConfigError, pydantic's and TOML's errors are ValueErrors
+        raise InvalidRequest(f"The configuration was not reloaded: {reason(exc)}", code="invalid_config") from None
+    return json_response({"reloaded": True, **summary})
+
+
+def reason(exc: Exception) -> str:
+    """The first line of what is wrong with a configuration."""
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        return f"{where}: {error['msg']}" if where else str(error["msg"])
+    return str(exc).splitlines()[0]

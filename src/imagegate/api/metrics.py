@@ -1,0 +1,17 @@
+"""``/metrics``: Prometheus text format, for the metrics key or the master key."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.responses import Response
+
+from ..schema import error_responses
+from .deps import GatewayDep, ScraperDep
+
+router = APIRouter(tags=["metrics"])
+
+
+@router.get("/metrics", responses=error_responses(401, 403))
+async def metrics(gateway: GatewayDep, _: ScraperDep) -> Response:
+    return Response(gateway.metrics.render(), media_type=CONTENT_TYPE_LATEST)
