@@ -1,21 +1,26 @@
-"""``imagegate serve | keys ...``: run the gateway, manage client keys."""
+"""``imagegate serve | keys ... | channels``: run the gateway, manage client keys, see the channels."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
+import httpx
 import typer
 import uvicorn
 from pydantic import ValidationError
 
+from .channel_table import AdminError, fetch, table
 from .config import Settings, load_settings
 from .gateway import ConfigError, build_routing
 from .ledger import Database, Keys
 from .ledger.db import default_url, safe_url
+from .logs import logging_config
+from .router import Router
 
 T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="imagegate: an OpenAI-compatible image gateway.")
@@ -75,16 +80,46 @@ def serve(
     if port is not None:
         os.environ["IMAGEGATE_PORT"] = str(port)
     settings = _settings(config)
-    try:
-        catalog, router = build_routing(settings)
-    except ConfigError as exc:
-        raise _fail(f"invalid configuration: {exc}", 2) from None
+    router = _routing(settings)
     if not router.served():
         typer.echo("imagegate: warning: no upstream configured (set OPENAI_API_KEY or add [[channels]])", err=True)
     _with_db(settings, lambda db: asyncio.sleep(0))
     typer.echo(f"imagegate: serving {', '.join(router.served()) or 'no models'} on {settings.base_url}", err=True)
     uvicorn.run("imagegate.app:create_app_from_env", factory=True, host=settings.host, port=settings.port,
-                workers=workers, log_level=log_level, access_log=False, proxy_headers=False)
+                workers=workers, log_level=log_level, log_config=logging_config(log_level), access_log=False,
+                proxy_headers=False)
+
+
+def _routing(settings: Settings) -> Router:
+    try:
+        return build_routing(settings)[1]
+    except ConfigError as exc:
+        raise _fail(f"invalid configuration: {exc}", 2) from None
+
+
+@app.command()
+def channels(
+    config: ConfigOpt = None,
+    url: Annotated[str | None, typer.Option(help="The gateway's URL (default: its configured address).")] = None,
+    key: Annotated[str | None, typer.Option(help="The master key (default: IMAGEGATE_MASTER_KEY).")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Show the configuration; ask no gateway.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Each channel's state, in-flight calls, recent error rate and latency (from the running gateway)."""
+    settings = _settings(config)
+    router = _routing(settings)
+    rows = None
+    if not offline:
+        target = url or settings.base_url
+        try:
+            rows = fetch(target, key or settings.master_key)
+        except httpx.TransportError:
+            typer.echo(f"imagegate: no gateway answers at {target}; showing the configuration", err=True)
+        except AdminError as exc:
+            raise _fail(str(exc), 1) from None
+    if rows is None:
+        rows = [{**row, "state": "offline"} for row in router.describe()]
+    typer.echo(json.dumps(rows, indent=2) if as_json else table(rows))
 
 
 @keys_app.command("create")
