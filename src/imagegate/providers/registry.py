@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .azure import AzureOpenAIProvider
 from .base import Provider
 from .bfl import BFLProvider
 from .fal import FalProvider
@@ -17,4 +18,5 @@ PROVIDERS: dict[str, Callable[[Channel], Provider]] = {
     "openai": OpenAIProvider,
     "bfl": BFLProvider,
     "fal": FalProvider,
+    "azure-openai": AzureOpenAIProvider,
 }

@@ -45,7 +45,8 @@ def scrub(message: str, *literals: str) -> str:
 def request_literals(response: httpx.Response) -> tuple[str, str, str]:
     """The address and credential the request went out with: never to be echoed to a client."""
     request = response.request
-    credential = request.headers.get("authorization", "").partition(" ")[2] or request.headers.get("x-key", "")
+    credential = (request.headers.get("authorization", "").partition(" ")[2] or request.headers.get("x-key", "")
+                  or request.headers.get("api-key", ""))
     return request.url.netloc.decode("ascii", "replace"), request.url.host, credential
 
 

@@ -11,7 +11,7 @@ import orjson
 from ..base import Call, UpstreamResult
 from ..upstream import fetch_image, guarded, json_body, make_client
 from .errors import failure
-from .params import form_fields, image_field, parse_response, request_fields
+from .params import as_form, image_field, parse_response, request_fields
 
 if TYPE_CHECKING:
     from ...router import Channel
@@ -30,11 +30,17 @@ class OpenAIProvider:
     async def aclose(self) -> None:
         await self.client.aclose()
 
+    def url(self, call: Call) -> str:
+        return self.base_url + PATHS[call.job.endpoint]
+
+    def fields(self, call: Call) -> dict[str, Any]:
+        return request_fields(call)
+
     async def run(self, call: Call) -> UpstreamResult:
-        url = self.base_url + PATHS[call.job.endpoint]
+        url = self.url(call)
         if call.job.endpoint == "generations":
             headers = {**self.auth, "Content-Type": "application/json"}
-            response = await guarded(self.client.post(url, content=orjson.dumps(request_fields(call)),
+            response = await guarded(self.client.post(url, content=orjson.dumps(self.fields(call)),
                                                       headers=headers))
         else:
             response = await self._post_form(url, call)
@@ -57,4 +63,5 @@ class OpenAIProvider:
             if call.job.mask is not None:
                 handle = files.enter_context(call.job.mask.upload.path.open("rb"))
                 parts.append(("mask", (call.job.mask.upload.filename or "mask.png", handle, "image/png")))
-            return await guarded(self.client.post(url, data=form_fields(call), files=parts, headers=self.auth))
+            return await guarded(self.client.post(url, data=as_form(self.fields(call)), files=parts,
+                                                  headers=self.auth))

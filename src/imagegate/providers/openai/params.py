@@ -28,9 +28,9 @@ def request_fields(call: Call) -> dict[str, Any]:
     return body
 
 
-def form_fields(call: Call) -> dict[str, str]:
-    """``request_fields`` as multipart text."""
-    return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in request_fields(call).items()}
+def as_form(fields: dict[str, Any]) -> dict[str, str]:
+    """Request fields as multipart text."""
+    return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in fields.items()}
 
 
 def image_field(call: Call) -> str:

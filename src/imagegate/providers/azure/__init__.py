@@ -1,0 +1,3 @@
+from .adapter import AzureOpenAIProvider
+
+__all__ = ["AzureOpenAIProvider"]
