@@ -1,0 +1,182 @@
+"""The attempt loop against scripted providers (no HTTP): failover, no-retry answers, deadline, fan-out, disconnects."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+
+import pytest
+
+from imagegate.catalog import BUILTIN
+from imagegate.context import begin, current
+from imagegate.dispatch import Dispatcher
+from imagegate.errors import ApiError, ClientClosed, ContentPolicy, InvalidRequest, UpstreamError
+from imagegate.fields import coerce
+from imagegate.health import Health
+from imagegate.metrics import Metrics
+from imagegate.normalise import ImageJob, normalise
+from imagegate.policy import DeadlinePassed, Policy
+from imagegate.providers.base import Call, UpstreamImage, UpstreamResult
+from imagegate.router import Channel, Router
+
+
+@dataclass
+class Hang:
+    seconds: float
+
+
+@dataclass
+class Scripted:
+    """Answers each call with the next step: an error to raise, a ``Hang``, or (script empty) an image."""
+
+    steps: list[ApiError | Hang] = field(default_factory=list)
+    calls: int = 0
+
+    async def run(self, call: Call) -> UpstreamResult:
+        self.calls += 1
+        step = self.steps.pop(0) if self.steps else None
+        if isinstance(step, Hang):
+            await asyncio.sleep(step.seconds)
+        elif step is not None:
+            raise step
+        return UpstreamResult([UpstreamImage(b64="aGk=") for _ in range(call.n)])
+
+    async def aclose(self) -> None:
+        return None
+
+
+def job(model: str = "gpt-image-1", n: int = 1) -> ImageJob:
+    return normalise("generations", coerce("generations", {"prompt": "p", "n": n}), BUILTIN[model])
+
+
+def setup(*scripts: Scripted, timeout: float = 600.0, allowed_fails: int = 3,
+          **policy: float) -> tuple[Dispatcher, list[Channel]]:
+    channels = []
+    for i, script in enumerate(scripts):
+        models = {"gpt-image-1": "gpt-image-1", "dall-e-3": "dall-e-3"}
+        channel = Channel(f"c{i}", "openai", "http://u/v1", "k", models, priority=len(scripts) - i, timeout=timeout,
+                          health=Health(allowed_fails=allowed_fails))
+        channel.client = script
+        channels.append(channel)
+    return Dispatcher(Router(channels), Policy(**{"backoff": 0.001, **policy}), Metrics()), channels  # type: ignore[arg-type]
+
+
+def server_error() -> UpstreamError:
+    return UpstreamError("The upstream failed with status 500.")
+
+
+async def test_failure_goes_to_the_next_channel() -> None:
+    first, second = Scripted([server_error()]), Scripted()
+    dispatcher, _ = setup(first, second)
+    outcome = await dispatcher.run(job())
+    assert outcome.channel == "c1" and (first.calls, second.calls) == (1, 1)
+
+
+async def test_at_most_max_attempts() -> None:
+    first, second = Scripted([server_error()] * 5), Scripted([server_error()] * 5)
+    dispatcher, _ = setup(first, second, max_attempts=3)
+    with pytest.raises(UpstreamError):
+        await dispatcher.run(job())
+    assert (first.calls, second.calls) == (2, 1)
+
+
+@pytest.mark.parametrize("err", [InvalidRequest("bad", param="size"), ContentPolicy("no"),
+                                 UpstreamError("broke", code="upstream_insufficient_credit")])
+async def test_no_retry_after_a_refusal_or_empty_account(err: ApiError) -> None:
+    first, second = Scripted([err]), Scripted()
+    dispatcher, channels = setup(first, second)
+    with pytest.raises(type(err)):
+        await dispatcher.run(job())
+    assert second.calls == 0
+    expected = "cooling" if err.code == "upstream_insufficient_credit" else "healthy"
+    assert channels[0].health.status(dispatcher.clock()) == expected
+
+
+async def test_rejected_credentials_disable_the_channel_and_retry() -> None:
+    first, second = Scripted([UpstreamError("key", code="upstream_auth_error")]), Scripted()
+    dispatcher, channels = setup(first, second)
+    assert (await dispatcher.run(job())).channel == "c1"
+    assert channels[0].health.status(dispatcher.clock()) == "disabled"
+    assert (await dispatcher.run(job())).channel == "c1" and first.calls == 1
+
+
+async def test_slow_channel_times_out_and_the_next_answers() -> None:
+    first, second = Scripted([Hang(30)]), Scripted()
+    dispatcher, _ = setup(first, second, timeout=0.05)
+    assert (await dispatcher.run(job())).channel == "c1"
+
+
+async def test_deadline_ends_the_request_with_504() -> None:
+    slow = [Hang(30)] * 3
+    first, second = Scripted(list(slow)), Scripted(list(slow))
+    dispatcher, _ = setup(first, second, timeout=0.05, deadline=0.08)
+    with pytest.raises(DeadlinePassed) as err:
+        await dispatcher.run(job())
+    assert err.value.status == 504 and first.calls + second.calls == 2
+
+
+async def test_per_model_deadline_wins() -> None:
+    first = Scripted([Hang(30)])
+    dispatcher, _ = setup(first, Scripted(), timeout=10)
+    slow = job()
+    slow.spec = replace(slow.spec, deadline=0.05)
+    with pytest.raises(DeadlinePassed):
+        await dispatcher.run(slow)
+    assert first.calls == 1
+
+
+async def test_fan_out_retries_only_the_failed_call() -> None:
+    first, second = Scripted([server_error()]), Scripted()
+    dispatcher, _ = setup(first, second)
+    outcome = await dispatcher.run(job("dall-e-3", n=3))
+    assert len(outcome.results) == 3 and (first.calls, second.calls) == (3, 1)
+    assert set(outcome.channel.split(",")) == {"c0", "c1"}
+
+
+async def test_no_new_attempt_once_the_client_has_gone() -> None:
+    ctx = begin(None)
+    ctx.gone.set()
+    first, second = Scripted([server_error()]), Scripted()
+    dispatcher, _ = setup(first, second)
+    with pytest.raises(ClientClosed):
+        await dispatcher.run(job())
+    assert (first.calls, second.calls) == (0, 0)
+
+
+async def test_call_in_flight_finishes_when_the_client_leaves() -> None:
+    ctx = begin(None)
+    first = Scripted([Hang(0.05)])
+    dispatcher, _ = setup(first)
+    running = asyncio.create_task(dispatcher.run(job()))
+    await asyncio.sleep(0.01)
+    ctx.gone.set()
+    assert (await running).channel == "c0" and ctx.attempts == 1
+
+
+class LeavesThenFails(Scripted):
+    """The client disconnects while this upstream works; then the upstream fails."""
+
+    async def run(self, call: Call) -> UpstreamResult:
+        self.calls += 1
+        current().gone.set()
+        raise server_error()
+
+
+async def test_failure_after_the_client_left_is_not_retried() -> None:
+    begin(None)
+    first, second = LeavesThenFails(), Scripted()
+    dispatcher, _ = setup(first, second)
+    with pytest.raises(ClientClosed):
+        await dispatcher.run(job())
+    assert second.calls == 0
+
+
+async def test_reload_swap_leaves_running_requests_on_the_old_router() -> None:
+    old = Scripted([Hang(0.05)])
+    dispatcher, _ = setup(old)
+    running = asyncio.create_task(dispatcher.run(job()))
+    await asyncio.sleep(0.01)
+    new_dispatcher, _ = setup(Scripted())
+    retired = dispatcher.swap(new_dispatcher.router, dispatcher.policy)
+    assert (await running).channel == "c0" and old.calls == 1
+    await asyncio.wait_for(retired.drained(), 5)
