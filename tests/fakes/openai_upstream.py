@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import random
 import socket
 import threading
 import time
@@ -121,7 +122,9 @@ class FakeOpenAI:
         self.api_key = api_key
         self.requests: list[Recorded] = []
         self.delay = 0.0  # seconds added to every successful response
+        self.failure_rate = 0.0  # share of image requests answered 500 (after `delay`, like a real failure)
         self.max_concurrent = 0  # peak number of image requests in flight
+        self.random = random.Random(0)
         self.port, self.origin, self.base_url = 0, "", ""  # set by start(): http://127.0.0.1:PORT[/v1]
         self._inflight = 0
         self._lock = threading.Lock()
@@ -181,13 +184,14 @@ class FakeOpenAI:
     @property
     def image_requests(self) -> list[Recorded]:
         with self._lock:
-            return [r for r in self.requests if r.path.startswith("/v1/images/")]
+            return [r for r in self.requests if "/images/" in r.path]
 
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
             self._faults.clear()
             self.max_concurrent = 0
+            self.delay = self.failure_rate = 0.0
 
     def fail_next(self, kind: FaultKind, count: int = 1, *, status: int | None = None,
                   headers: dict[str, str] | None = None, body: Any = None, delay: float | None = None,
@@ -209,7 +213,10 @@ class FakeOpenAI:
                 fault = self._faults.popleft() if self._faults else None
             if fault is not None and (response := await self._apply_fault(fault)) is not None:
                 return response
-            if request.headers.get("authorization") != f"Bearer {self.api_key}":
+            if self.failure_rate and self.random.random() < self.failure_rate:
+                await self._sleep(self.delay)
+                return json_response(status_body(500), 500)
+            if not self._authorised(request):
                 return json_response(status_body(401), 401)
             if not body_ok:
                 raise ApiError(error_body("We could not parse the JSON body of your request."))
@@ -256,8 +263,14 @@ class FakeOpenAI:
         response.headers.update(headers or {})
         return response
 
+    def _authorised(self, request: Request) -> bool:
+        return request.headers.get("authorization") == f"Bearer {self.api_key}"
+
+    def _params(self, record: Recorded) -> dict[str, Any]:
+        return dict(record.json) if record.json is not None else {k: v[-1] for k, v in record.form.items()}
+
     def _build(self, record: Recorded) -> dict[str, Any]:
-        params = record.json if record.json is not None else {k: v[-1] for k, v in record.form.items()}
+        params = self._params(record)
         size = params.get("size") or "auto"  # "auto"/missing: 1024x1024; multipart sends n as a string
         try:
             n = int(1 if params.get("n") is None else params["n"])

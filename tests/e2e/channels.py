@@ -1,0 +1,108 @@
+"""Helpers for multi-channel end-to-end tests: config files, waiting on observable state, metrics, logs, usage."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tests.fakes.openai_upstream import FakeOpenAI
+
+from .conftest import Gateway
+
+IMAGE_MODELS = ("gpt-image-1", "dall-e-2", "dall-e-3")
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f'"{k}" = {toml_value(v)}' for k, v in value.items()) + " }"
+    return str(value)
+
+
+def channel(name: str, fake: FakeOpenAI, models: Any = IMAGE_MODELS, **fields: Any) -> str:
+    """One ``[[channels]]`` table for ``fake``."""
+    values = {"name": name, "base_url": fake.base_url, "api_key": fake.api_key, "models": list(models)
+              if isinstance(models, tuple) else models, **fields}
+    return "[[channels]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in values.items())
+
+
+def write_config(path: Path, *channels: str, **settings: Any) -> Path:
+    top = "".join(f"{k} = {toml_value(v)}\n" for k, v in settings.items() if not isinstance(v, dict))
+    tables = "".join(f"[{k}]\n" + "".join(f"{kk} = {toml_value(vv)}\n" for kk, vv in v.items())
+                     for k, v in settings.items() if isinstance(v, dict))
+    path.write_text(top + "\n".join(channels) + tables)
+    return path
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    """Poll ``check`` until it returns something truthy; a generous bound, never a timing assertion."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.02)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def channel_state(gateway: Gateway, name: str) -> dict[str, Any]:
+    with gateway.http() as http:
+        response = http.get(f"/admin/channels/{name}")
+    assert response.status_code == 200, response.text
+    state: dict[str, Any] = response.json()
+    return state
+
+
+def metric(gateway: Gateway, name: str, **labels: str) -> float:
+    """One sample from ``/metrics`` (0 when the series does not exist yet)."""
+    with gateway.http() as http:
+        text = http.get("/metrics").text
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        match = re.fullmatch(r"([a-z_]+)(?:\{(.*)\})? (\S+)", line)
+        if match and match[1] == name and ",".join(sorted((match[2] or "").split(","))) == wanted:
+            return float(match[3])
+    return 0.0
+
+
+def log_lines(gateway: Gateway, request_id: str | None = None) -> list[dict[str, Any]]:
+    lines = []
+    for raw in gateway.log.read_text().splitlines():
+        if raw.startswith("{"):
+            line = orjson.loads(raw)
+            if request_id is None or line.get("request_id") == request_id:
+                lines.append(line)
+    return lines
+
+
+def access_line(gateway: Gateway, request_id: str) -> dict[str, Any]:
+    """The access line of a request, once it is written."""
+    def find() -> dict[str, Any] | None:
+        return next((line for line in log_lines(gateway, request_id) if line["logger"] == "imagegate.access"), None)
+    line: dict[str, Any] = wait_for(find, f"the access line of {request_id}")
+    return line
+
+
+def usage_rows(gateway: Gateway, request_id: str) -> int:
+    with sqlite3.connect(gateway.data_dir / "imagegate.db") as db:
+        (count,) = db.execute("select count(*) from usage where request_id = ?", (request_id,)).fetchone()
+    return int(count)
+
+
+def reload(gateway: Gateway) -> dict[str, Any]:
+    with gateway.http() as http:
+        response = http.post("/admin/reload")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
