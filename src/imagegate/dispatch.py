@@ -172,6 +172,8 @@ class Dispatcher:
         call = Call(run.job, channel, channel.models[run.job.spec.id], n, offset)
         started = self.clock()
         budget = run.deadline - started
+        if budget <= 0:
+            raise DeadlinePassed("The request's deadline passed.")
         try:
             async with asyncio.timeout(min(channel.timeout, budget)):
                 result = await channel.client.run(call)
@@ -182,7 +184,7 @@ class Dispatcher:
         finally:
             elapsed = self.clock() - started
             self.metrics.channel(channel.name).latency.observe(elapsed)
-        channel.health.succeeded(elapsed)
+        channel.health.succeeded(elapsed, lease.probe)
         return result
 
     def _retry(self, run: _Run, lease: Lease, err: ApiError, attempts: int) -> bool:
@@ -203,7 +205,7 @@ class Dispatcher:
         now = self.clock()
         match verdict.effect:
             case Effect.ANSWERED:
-                health.succeeded(None)
+                health.succeeded(None, probe)
                 return
             case Effect.DISABLE:
                 if health.disable(verdict.kind):

@@ -56,10 +56,13 @@ class Health:
         self.in_flight -= 1
         self.probes -= probe
 
-    def succeeded(self, latency: float | None) -> None:
-        """The upstream answered (an image, or a refusal that is the request's fault)."""
+    def succeeded(self, latency: float | None, probe: bool) -> None:
+        """The upstream answered (an image, or a refusal that is the request's fault).
+
+        Only a probe ends a cooldown: a call that started before it says nothing about the channel now.
+        """
         self._recent.append((True, latency))
-        if self.state is COOLING:
+        if probe and self.state is COOLING:
             self.state, self.reason = HEALTHY, ""
             self._fails.clear()
 

@@ -20,7 +20,7 @@ def test_cooled_channel_is_probed_one_call_at_a_time() -> None:
     assert health.usable(5.0) and health.status(5.0) == "probing"
     assert health.begin() is True
     assert not health.usable(5.0)  # one probe at a time
-    health.succeeded(0.2)
+    health.succeeded(0.2, probe=True)
     health.end(True)
     assert health.state is HEALTHY and health.usable(5.0) and health.in_flight == 0
 
@@ -35,10 +35,12 @@ def test_failed_probe_cools_again_at_once() -> None:
     assert not health.usable(10.9) and health.usable(11.0)
 
 
-def test_stale_failures_during_a_cooldown_do_not_extend_it() -> None:
+def test_calls_started_before_a_cooldown_neither_extend_nor_end_it() -> None:
     health = Health(allowed_fails=1, window=10, cooldown=5)
     health.failed(0.0, probe=False)
     assert health.failed(1.0, probe=False) is None and health.until == 5.0
+    health.succeeded(0.3, probe=False)
+    assert health.state is COOLING
 
 
 def test_rate_limit_rests_for_the_given_seconds() -> None:
@@ -58,14 +60,14 @@ def test_disabled_until_reload() -> None:
     assert health.disable("auth") is True and health.disable("auth") is False
     assert health.state is DISABLED and not health.usable(1e9)
     assert health.failed(1.0, probe=False) is None and health.rest(1.0, 5) is None and health.exhausted(1.0) is None
-    health.succeeded(0.1)  # a call that started before the 401 does not enable it again
+    health.succeeded(0.1, probe=False)  # a call that started before the 401 does not enable it again
     assert health.state is DISABLED
 
 
 def test_snapshot_reports_error_rate_and_latency() -> None:
     health = Health(allowed_fails=10)
     for latency in (0.1, 0.2, 0.3):
-        health.succeeded(latency)
+        health.succeeded(latency, probe=False)
     health.failed(0.0, probe=False)
     snap = health.snapshot(0.0)
     assert snap["state"] == "healthy" and snap["in_flight"] == 0 and snap["cooldown_remaining"] == 0.0
