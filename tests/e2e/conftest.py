@@ -46,6 +46,12 @@ class Gateway:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
+    def reset_channels(self) -> None:
+        """Reload the channels, which clears their health (cooldowns, a channel disabled by a 401)."""
+        with self.http() as http:
+            response = http.post("/admin/reload")
+        assert response.status_code == 200, response.text
+
 
 def start_gateway(data_dir: Path, extra_env: dict[str, str], config: Path | None = None) -> Gateway:
     port = free_port()
@@ -91,10 +97,15 @@ def upstream() -> Iterator[FakeOpenAI]:
         yield fake
 
 
+# One upstream, no retries: each upstream fault reaches the client, so its mapping can be checked
+# (failover and Retry-After rests are tested with several upstreams in test_failover.py).
+SINGLE_CHANNEL_ENV = {"IMAGEGATE_MAX_ATTEMPTS": "1", "IMAGEGATE_RETRY_AFTER_MAX": "0"}
+
+
 @pytest.fixture(scope="session")
 def gateway(upstream: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     env = {"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url,
-           "IMAGEGATE_UPSTREAM_TIMEOUT": "3"}
+           "IMAGEGATE_UPSTREAM_TIMEOUT": "3", **SINGLE_CHANNEL_ENV}
     gw = start_gateway(tmp_path_factory.mktemp("gateway"), env)
     yield gw
     stop_gateway(gw)
@@ -104,6 +115,8 @@ def gateway(upstream: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> I
 def _clean_upstream(request: pytest.FixtureRequest) -> Iterator[None]:
     if "upstream" in request.fixturenames:
         request.getfixturevalue("upstream").reset()
+    if "gateway" in request.fixturenames:
+        request.getfixturevalue("gateway").reset_channels()
     yield
 
 

@@ -47,6 +47,7 @@ def fresh(gateway: Gateway, fakes: tuple[FakeOpenAI, FakeOpenAI, FakeOpenAI]) ->
     config(gateway.data_dir / "imagegate.toml", a, b)
     reload(gateway)
     yield
+    config(gateway.data_dir / "imagegate.toml", a, b)  # some tests leave a broken file behind
 
 
 def ok(gateway: Gateway) -> None:

@@ -182,6 +182,11 @@ def test_upstream_auth_failure_is_502(client: openai.OpenAI, gateway: Gateway, u
     error = api_error(failure, upstream, 502, param=None, code="upstream_auth_error")
     assert "platform.openai.com" not in error["message"]
     assert "Incorrect API key" not in error["message"]
+    with gateway.http() as http:  # the channel is off until the configuration is reloaded
+        assert http.get("/admin/channels/openai").json()["state"] == "disabled"
+        unavailable = http.post("/v1/images/generations", json={"model": "gpt-image-1", "prompt": "p"})
+    api_error(unavailable, upstream, 503, param=None, code="no_channel_available")
+    gateway.reset_channels()
     still_serving(gateway, upstream)
 
 
@@ -336,6 +341,8 @@ def test_keeps_serving_after_every_kind_of_failure(client: openai.OpenAI, gatewa
         assert failure.status_code == status, (kind, options, failure.body)
         check_envelope(failure.response.json())
         assert_no_leaks(failure.response.text, upstream)
+        if status == 502 and options.get("status") in (401, 403):
+            gateway.reset_channels()  # rejected credentials disable the channel until a reload
         assert client.images.generate(model="dall-e-2", prompt="ok", size="256x256").data[0].url
     assert len(client.images.edit(model="gpt-image-1", image=png(), prompt="ok").data) == 1
     assert len(client.images.create_variation(model="dall-e-2", image=png(), size="256x256").data) == 1

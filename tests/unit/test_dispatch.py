@@ -31,6 +31,7 @@ class Scripted:
 
     steps: list[ApiError | Hang] = field(default_factory=list)
     calls: int = 0
+    images_per_call: int = 10
 
     async def run(self, call: Call) -> UpstreamResult:
         self.calls += 1

@@ -197,3 +197,16 @@ async def test_retired_router_drains_before_closing() -> None:
         await asyncio.sleep(0)
         assert not drained.done()
     await asyncio.wait_for(drained, 5)
+
+
+class Sized:
+    def __init__(self, images_per_call: int) -> None:
+        self.images_per_call = images_per_call
+
+
+def test_images_per_call_fits_every_channel_of_the_model() -> None:
+    bfl, fal, bare = channel("bfl", 1), channel("fal", 0), channel("bare")
+    bfl.client, fal.client = Sized(1), Sized(4)  # type: ignore[assignment]
+    assert router(bfl, fal).images_per_call(MODEL) == 1
+    assert router(fal).images_per_call(MODEL) == 4
+    assert router(bare).images_per_call(MODEL) == 10

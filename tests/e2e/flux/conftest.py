@@ -7,13 +7,14 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from tests.e2e.conftest import Gateway, start_gateway, stop_gateway
+from tests.e2e.conftest import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.fal_upstream import FakeFal
 from tests.fakes.server import Sink
 
 POLL_ENV = {"IMAGEGATE_POLL_INTERVAL": "0.01", "IMAGEGATE_POLL_MAX_INTERVAL": "0.05",
-            "IMAGEGATE_POLL_DEADLINE": "2", "IMAGEGATE_UPSTREAM_TIMEOUT": "5"}
+            "IMAGEGATE_POLL_DEADLINE": "2", "IMAGEGATE_UPSTREAM_TIMEOUT": "5", **SINGLE_CHANNEL_ENV}
+GATEWAYS = ("bfl_gateway", "fal_gateway", "capped_gateway")
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +68,7 @@ models = ["flux-kontext-pro"]
 max_concurrency = 3
 poll = {{ interval = 0.01, max_interval = 0.05, deadline = 5 }}
 ''')
-    gw = start_gateway(data_dir, {"BFL_API_KEY": "", "FAL_KEY": ""}, config)
+    gw = start_gateway(data_dir, {"BFL_API_KEY": "", "FAL_KEY": "", **SINGLE_CHANNEL_ENV}, config)
     yield gw
     stop_gateway(gw)
 
@@ -79,6 +80,9 @@ def _clean_fakes(request: pytest.FixtureRequest) -> None:
             request.getfixturevalue(name).reset()
     if "sink" in request.fixturenames:
         request.getfixturevalue("sink").hits.clear()
+    for name in GATEWAYS:
+        if name in request.fixturenames:
+            request.getfixturevalue(name).reset_channels()
 
 
 @pytest.fixture
