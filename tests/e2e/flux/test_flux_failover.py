@@ -1,0 +1,75 @@
+"""BFL and fal as ``[[channels]]`` for the same Kontext model: fal takes over what BFL fails."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import openai
+import pytest
+
+from tests.e2e.channels import channel_state, reload, toml_value
+from tests.e2e.conftest import Gateway, start_gateway, stop_gateway
+from tests.e2e.flux.helpers import api_error, generate
+from tests.fakes.bfl_upstream import FakeBFL
+from tests.fakes.fal_upstream import FakeFal
+
+POLL = {"interval": 0.01, "max_interval": 0.05, "deadline": 5}
+
+
+def task_channel(name: str, provider: str, origin: str, key: str, models: dict[str, str], priority: int) -> str:
+    fields = {"name": name, "provider": provider, "base_url": origin, "api_key": key, "models": models,
+              "priority": priority, "poll": POLL}
+    return "[[channels]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in fields.items())
+
+
+@pytest.fixture(scope="module")
+def flux_gateway(bfl: FakeBFL, fal: FakeFal, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    data_dir = Path(tmp_path_factory.mktemp("flux-failover"))
+    config = data_dir / "imagegate.toml"
+    config.write_text("retry_backoff = 0.01\n" + "\n".join((
+        task_channel("bfl-main", "bfl", bfl.origin, bfl.api_key, {"flux-kontext-pro": "flux-kontext-pro"}, 1),
+        task_channel("fal-backup", "fal", fal.origin, fal.api_key, {"flux-kontext-pro": "fal-ai/flux-pro/kontext"}, 0),
+    )))
+    gw = start_gateway(data_dir, {"BFL_API_KEY": "", "FAL_KEY": ""}, config)
+    yield gw
+    stop_gateway(gw)
+
+
+@pytest.fixture
+def client(flux_gateway: Gateway) -> Iterator[openai.OpenAI]:
+    reload(flux_gateway)
+    with flux_gateway.client() as sdk:
+        yield sdk
+
+
+@pytest.mark.parametrize("outcome", ["Error", "Failed"])
+def test_a_failed_bfl_task_is_made_by_fal(client: openai.OpenAI, bfl: FakeBFL, fal: FakeFal, outcome: str) -> None:
+    bfl.next_outcomes(outcome)
+    body = generate(client, model="flux-kontext-pro", prompt="a fox")
+    assert len(body["data"]) == 1
+    assert len(bfl.submitted()) == 1 and len(fal.submitted()) == 1
+
+
+def test_rejected_bfl_key_disables_it_and_fal_serves(client: openai.OpenAI, flux_gateway: Gateway, bfl: FakeBFL,
+                                                      fal: FakeFal) -> None:
+    bfl.fail_submits(403, body={"detail": "Not authenticated"})
+    assert len(generate(client, model="flux-kontext-pro", prompt="p")["data"]) == 1
+    assert channel_state(flux_gateway, "bfl-main")["state"] == "disabled"
+    assert len(generate(client, model="flux-kontext-pro", prompt="p")["data"]) == 1
+    assert len(bfl.submitted()) == 1 and len(fal.submitted()) == 2
+
+
+def test_moderation_is_not_sent_to_fal(client: openai.OpenAI, bfl: FakeBFL, fal: FakeFal) -> None:
+    bfl.next_outcomes("Request Moderated")
+    code, error = api_error(lambda: client.images.generate(model="flux-kontext-pro", prompt="p"))
+    assert (code, error["code"]) == (400, "content_policy_violation")
+    assert fal.submitted() == []
+
+
+def test_fan_out_fits_every_channel_and_retries_one_image(client: openai.OpenAI, bfl: FakeBFL, fal: FakeFal) -> None:
+    bfl.next_outcomes("ok", "Error", "ok")
+    body = generate(client, model="flux-kontext-pro", prompt="p", n=3, response_format="b64_json")
+    assert len(body["data"]) == 3
+    assert len(bfl.submitted()) == 3  # one image per call: BFL makes one per task
+    assert [r.json["num_images"] for r in fal.submitted()] == [1]
