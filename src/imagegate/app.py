@@ -13,10 +13,9 @@ from fastapi import FastAPI
 
 from . import __version__, errors
 from .api import admin_channels, files, health, images, metrics, models
-from .api.admin_channels import reason
 from .api.observe import Observe
 from .config import Settings, load_settings
-from .gateway import Gateway, start
+from .gateway import Gateway, config_problem, start
 
 log = logging.getLogger("imagegate")
 
@@ -27,7 +26,7 @@ def _on_sighup(gateway: Gateway) -> None:
         try:
             await gateway.reload()
         except (ValueError, FileNotFoundError) as exc:
-            log.error("configuration not reloaded: %s", reason(exc))
+            log.error("configuration not reloaded: %s", config_problem(exc))
 
     gateway.tasks.append(asyncio.get_running_loop().create_task(reload(), name="sighup-reload"))
 

@@ -7,6 +7,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from .auth import Authenticator
 from .catalog import Catalog, ModelSpec
 from .config import Settings, load_settings
@@ -29,6 +31,15 @@ log = logging.getLogger("imagegate")
 
 class ConfigError(ValueError):
     """The configuration can't be served; the message says what to change."""
+
+
+def config_problem(exc: Exception) -> str:
+    """One line saying what is wrong with a configuration (a ``ConfigError``, pydantic's or TOML's error)."""
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        return f"{where}: {error['msg']}" if where else str(error["msg"])
+    return str(exc).splitlines()[0]
 
 
 def _channels(settings: Settings) -> list[Channel]:

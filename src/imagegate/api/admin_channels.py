@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import ValidationError
 from starlette.responses import Response
 
 from ..errors import InvalidRequest, NotFound
+from ..gateway import config_problem
 from ..schema import error_responses
 from .deps import GatewayDep, MasterDep, json_response
 
@@ -34,14 +34,6 @@ async def reload(gateway: GatewayDep, _: MasterDep) -> Response:
     try:
         summary = await gateway.reload()
     except (ValueError, FileNotFoundError) as exc:  # ConfigError, pydantic's and TOML's errors are ValueErrors
-        raise InvalidRequest(f"The configuration was not reloaded: {reason(exc)}", code="invalid_config") from None
+        raise InvalidRequest(f"The configuration was not reloaded: {config_problem(exc)}",
+                             code="invalid_config") from None
     return json_response({"reloaded": True, **summary})
-
-
-def reason(exc: Exception) -> str:
-    """The first line of what is wrong with a configuration."""
-    if isinstance(exc, ValidationError):
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        return f"{where}: {error['msg']}" if where else str(error["msg"])
-    return str(exc).splitlines()[0]
