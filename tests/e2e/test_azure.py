@@ -48,8 +48,9 @@ def fresh(fakes: tuple[FakeAzureOpenAI, FakeOpenAI]) -> None:
 
 def test_generation_on_an_azure_deployment(gateway: Gateway, fakes: tuple[FakeAzureOpenAI, FakeOpenAI]) -> None:
     azure, _ = fakes
-    result = gateway.client().images.generate(model="dall-e-3", prompt="a harbour", size="1792x1024",
-                                              response_format="b64_json")
+    with gateway.client() as client:
+        result = client.images.generate(model="dall-e-3", prompt="a harbour", size="1792x1024",
+                                        response_format="b64_json")
     assert decode(result.data[0].b64_json).size == (1792, 1024)
     sent = azure.last
     assert sent.path == "/openai/deployments/dalle3-eu/images/generations"
@@ -60,7 +61,8 @@ def test_generation_on_an_azure_deployment(gateway: Gateway, fakes: tuple[FakeAz
 def test_azure_takes_over_when_openai_fails(gateway: Gateway, fakes: tuple[FakeAzureOpenAI, FakeOpenAI]) -> None:
     azure, direct = fakes
     direct.fail_next("status", status=500)
-    result = gateway.client().images.edit(model="gpt-image-1", prompt="p", image=[("a.png", png(32, 32))])
+    with gateway.client() as client:
+        result = client.images.edit(model="gpt-image-1", prompt="p", image=[("a.png", png(32, 32))])
     assert len(result.data) == 1
     assert len(direct.image_requests) == 1
     assert azure.last.path == "/openai/deployments/img-prod/images/edits"
@@ -73,8 +75,8 @@ def test_azure_answers_404_for_a_wrong_deployment(tmp_path: Path, fakes: tuple[F
                           channel("azure", azure, {"dall-e-3": "no-such-deployment"}, provider="azure-openai"))
     gw = start_gateway(tmp_path, {}, config)
     try:
-        with pytest.raises(openai.APIStatusError) as err:
-            gw.client().images.generate(model="dall-e-3", prompt="p")
+        with pytest.raises(openai.APIStatusError) as err, gw.client() as client:
+            client.images.generate(model="dall-e-3", prompt="p")
         assert err.value.status_code == 502 and err.value.body["code"] == "upstream_error"  # type: ignore[index]
     finally:
         stop_gateway(gw)

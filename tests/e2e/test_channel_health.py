@@ -51,8 +51,8 @@ def fresh(gateway: Gateway, fakes: tuple[FakeOpenAI, FakeOpenAI, FakeOpenAI]) ->
 
 
 def ok(gateway: Gateway) -> None:
-    result = gateway.client().images.generate(model="gpt-image-1", prompt="a fox")
-    assert len(result.data) == 1
+    with gateway.client() as client:
+        assert len(client.images.generate(model="gpt-image-1", prompt="a fox").data) == 1
 
 
 def test_dead_channel_cools_down_is_skipped_and_comes_back(gateway: Gateway,

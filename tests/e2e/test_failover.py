@@ -19,15 +19,17 @@ from .channels import access_line, channel, channel_state, metric, reload, usage
 from .conftest import Gateway, start_gateway, stop_gateway
 from .helpers import decode, mask, png
 
+Fakes = tuple[FakeOpenAI, FakeOpenAI]  # primary, backup
+
 
 @pytest.fixture(scope="module")
-def fakes() -> Iterator[tuple[FakeOpenAI, FakeOpenAI]]:
+def fakes() -> Iterator[Fakes]:
     with FakeOpenAI("sk-primary") as primary, FakeOpenAI("sk-backup") as backup:
         yield primary, backup
 
 
 @pytest.fixture(scope="module")
-def gateway(fakes: tuple[FakeOpenAI, FakeOpenAI], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def gateway(fakes: Fakes, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     primary, backup = fakes
     data_dir = tmp_path_factory.mktemp("failover")
     config = write_config(
@@ -42,10 +44,16 @@ def gateway(fakes: tuple[FakeOpenAI, FakeOpenAI], tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture(autouse=True)
-def fresh(gateway: Gateway, fakes: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+def fresh(gateway: Gateway, fakes: Fakes) -> None:
     for fake in fakes:
         fake.reset()
     reload(gateway)
+
+
+@pytest.fixture
+def sdk(gateway: Gateway) -> Iterator[openai.OpenAI]:
+    with gateway.client() as client:
+        yield client
 
 
 def generate(gateway: Gateway, request_id: str, model: str = "gpt-image-1", **fields: object) -> httpx.Response:
@@ -61,13 +69,13 @@ def generate(gateway: Gateway, request_id: str, model: str = "gpt-image-1", **fi
     ("drop", {}, "unreachable"),
     ("bad_json", {}, "bad_response"),
 ])
-def test_failing_channel_is_hidden_from_the_client(gateway: Gateway, fakes: tuple[FakeOpenAI, FakeOpenAI],
+def test_failing_channel_is_hidden_from_the_client(gateway: Gateway, sdk: openai.OpenAI, fakes: Fakes,
                                                    fault: str, options: dict[str, object], kind: str) -> None:
     primary, backup = fakes
     errors_before = metric(gateway, "imagegate_upstream_errors_total", channel="primary", kind=kind)
     retries_before = metric(gateway, "imagegate_retries_total", model="gpt-image-1")
     primary.fail_next(fault, **options)  # type: ignore[arg-type]
-    result = gateway.client().images.generate(model="gpt-image-1", prompt="a fox")
+    result = sdk.images.generate(model="gpt-image-1", prompt="a fox")
     assert decode(result.data[0].b64_json).size == (1024, 1024)
     assert len(primary.image_requests) == 1 and len(backup.image_requests) == 1
     assert metric(gateway, "imagegate_upstream_errors_total", channel="primary", kind=kind) == errors_before + 1
@@ -75,7 +83,7 @@ def test_failing_channel_is_hidden_from_the_client(gateway: Gateway, fakes: tupl
 
 
 def test_rate_limited_channel_rests_for_its_retry_after(gateway: Gateway,
-                                                        fakes: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+                                                        fakes: Fakes) -> None:
     primary, backup = fakes
     primary.fail_next("status", status=429, headers={"Retry-After": "30"})
     assert generate(gateway, "rl-1").status_code == 200
@@ -88,7 +96,7 @@ def test_rate_limited_channel_rests_for_its_retry_after(gateway: Gateway,
 
 
 def test_rejected_credentials_disable_the_channel_until_reload(gateway: Gateway,
-                                                               fakes: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+                                                               fakes: Fakes) -> None:
     primary, backup = fakes
     primary.fail_next("status", status=401)
     assert generate(gateway, "auth-1").status_code == 200
@@ -107,7 +115,7 @@ def test_rejected_credentials_disable_the_channel_until_reload(gateway: Gateway,
      "invalid_value"),
     ("moderation", {}, 400, "content_policy_violation"),
 ])
-def test_refusals_are_not_retried(gateway: Gateway, fakes: tuple[FakeOpenAI, FakeOpenAI], fault: str,
+def test_refusals_are_not_retried(gateway: Gateway, fakes: Fakes, fault: str,
                                   options: dict[str, object], status: int, code: str) -> None:
     primary, backup = fakes
     retries_before = metric(gateway, "imagegate_retries_total", model="gpt-image-1")
@@ -119,7 +127,7 @@ def test_refusals_are_not_retried(gateway: Gateway, fakes: tuple[FakeOpenAI, Fak
     assert channel_state(gateway, "primary")["state"] == "healthy"
 
 
-def test_empty_account_is_not_retried_but_cools_down(gateway: Gateway, fakes: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+def test_empty_account_is_not_retried_but_cools_down(gateway: Gateway, fakes: Fakes) -> None:
     primary, backup = fakes
     primary.fail_next("status", status=402)
     response = generate(gateway, "credit-1")
@@ -131,7 +139,7 @@ def test_empty_account_is_not_retried_but_cools_down(gateway: Gateway, fakes: tu
 
 
 def test_every_attempt_failing_is_a_502_that_costs_nothing(gateway: Gateway,
-                                                            fakes: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+                                                            fakes: Fakes) -> None:
     primary, backup = fakes
     primary.fail_next("status", count=2, status=500)
     backup.fail_next("status", status=500)
@@ -145,7 +153,7 @@ def test_every_attempt_failing_is_a_502_that_costs_nothing(gateway: Gateway,
     assert usage_rows(gateway, "all-fail-1") == 0
 
 
-def test_deadline_is_never_exceeded(gateway: Gateway, fakes: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+def test_deadline_is_never_exceeded(gateway: Gateway, fakes: Fakes) -> None:
     primary, backup = fakes
     primary.fail_next("hang", delay=5.0)
     backup.fail_next("hang", delay=5.0)
@@ -155,19 +163,19 @@ def test_deadline_is_never_exceeded(gateway: Gateway, fakes: tuple[FakeOpenAI, F
     assert usage_rows(gateway, "deadline-1") == 0
 
 
-def test_fan_out_retries_only_the_failed_call(gateway: Gateway, fakes: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+def test_fan_out_retries_only_the_failed_call(gateway: Gateway, sdk: openai.OpenAI, fakes: Fakes) -> None:
     primary, backup = fakes
     primary.fail_next("status", status=500)
-    result = gateway.client().images.generate(model="dall-e-3", prompt="a fox", n=3, response_format="b64_json")
+    result = sdk.images.generate(model="dall-e-3", prompt="a fox", n=3, response_format="b64_json")
     assert len(result.data) == 3
     assert len(primary.image_requests) == 3 and len(backup.image_requests) == 1
 
 
-def test_edit_retry_resends_the_uploaded_files(gateway: Gateway, fakes: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+def test_edit_retry_resends_the_uploaded_files(gateway: Gateway, sdk: openai.OpenAI, fakes: Fakes) -> None:
     primary, backup = fakes
     primary.fail_next("status", status=500)
     cat, dog, hole = png(64, 64), png(64, 64, color=(1, 2, 3, 255)), mask(64, 64)
-    result = gateway.client().images.edit(model="gpt-image-1", prompt="merge", image=[("cat.png", cat),
+    result = sdk.images.edit(model="gpt-image-1", prompt="merge", image=[("cat.png", cat),
                                           ("dog.png", dog)], mask=("mask.png", hole))
     assert len(result.data) == 1
     sent = {f.filename: f.data for f in backup.last.files}
@@ -175,7 +183,7 @@ def test_edit_retry_resends_the_uploaded_files(gateway: Gateway, fakes: tuple[Fa
     assert {f.filename: f.data for f in primary.last.files} == sent
 
 
-def test_gone_client_gets_no_retry(gateway: Gateway, fakes: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+def test_gone_client_gets_no_retry(gateway: Gateway, fakes: Fakes) -> None:
     primary, backup = fakes
     primary.fail_next("status", status=500, delay=1.0)
     with pytest.raises(httpx.ReadTimeout), gateway.http() as http:
@@ -187,7 +195,7 @@ def test_gone_client_gets_no_retry(gateway: Gateway, fakes: tuple[FakeOpenAI, Fa
 
 
 def test_gone_client_still_gets_its_paid_result_stored_and_recorded(gateway: Gateway,
-                                                                    fakes: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+                                                                    fakes: Fakes) -> None:
     primary, _ = fakes
     stored_before = len(list((gateway.data_dir / "results").rglob("*.*")))
     primary.fail_next("hang", delay=1.0)  # then answers normally
@@ -199,10 +207,10 @@ def test_gone_client_still_gets_its_paid_result_stored_and_recorded(gateway: Gat
     assert len(list((gateway.data_dir / "results").rglob("*.*"))) == stored_before + 1
 
 
-def test_sdk_sees_a_504_as_an_api_error(gateway: Gateway, fakes: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+def test_sdk_sees_a_504_as_an_api_error(gateway: Gateway, sdk: openai.OpenAI, fakes: Fakes) -> None:
     primary, backup = fakes
     primary.fail_next("hang", delay=5.0)
     backup.fail_next("hang", delay=5.0)
     with pytest.raises(openai.InternalServerError) as err:
-        gateway.client().images.generate(model="dall-e-2", prompt="a fox")
+        sdk.images.generate(model="dall-e-2", prompt="a fox")
     assert err.value.status_code == 504

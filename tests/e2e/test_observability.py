@@ -48,8 +48,9 @@ def get(gateway: Gateway, path: str, key: str | None) -> httpx.Response:
 
 
 def test_request_id_is_echoed_on_success_and_errors(gateway: Gateway) -> None:
-    raw = gateway.client().images.with_raw_response.generate(model="gpt-image-1", prompt="p",
-                                                              extra_headers={"x-request-id": "ok-1"})
+    with gateway.client() as client:
+        raw = client.images.with_raw_response.generate(model="gpt-image-1", prompt="p",
+                                                       extra_headers={"x-request-id": "ok-1"})
     assert raw.headers["x-request-id"] == "ok-1"
     with gateway.http() as http:
         bad = http.post("/v1/images/generations", json={"model": "gpt-image-1", "prompt": "p", "n": 99},
@@ -102,7 +103,8 @@ def test_metrics_need_the_metrics_or_master_key(gateway: Gateway, client_key: st
 
 def test_metrics_count_requests_images_and_latency(gateway: Gateway, client_key: str) -> None:
     before = metric(gateway, "imagegate_images_total", model="dall-e-3")
-    gateway.client(client_key).images.generate(model="dall-e-3", prompt="p", n=2)
+    with gateway.client(client_key) as client:
+        client.images.generate(model="dall-e-3", prompt="p", n=2)
     assert metric(gateway, "imagegate_images_total", model="dall-e-3") == before + 2
     assert metric(gateway, "imagegate_requests_total", model="dall-e-3", status="200") >= 1
     assert metric(gateway, "imagegate_request_duration_seconds_count", model="dall-e-3") >= 1
