@@ -1,11 +1,9 @@
-"""Azure OpenAI: deployment URL, api-version, api-key header, no model in the body (httpx.MockTransport)."""
+"""Azure OpenAI: deployment URL, api-version, api-key header, no model in the body (a recording client)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import httpx
-import orjson
+from typing import Any
 
 from imagegate.api.uploads import Upload
 from imagegate.catalog import BUILTIN
@@ -15,40 +13,52 @@ from imagegate.inputs import InputImage
 from imagegate.normalise import normalise
 from imagegate.providers.azure import AzureOpenAIProvider
 from imagegate.providers.base import Call
+from imagegate.providers.http import Http, Reply
 from imagegate.router import Channel
 
 B64 = "aGVsbG8="
 
 
-def provider(seen: list[httpx.Request], api_version: str | None = None) -> AzureOpenAIProvider:
+class Sent:
+    def __init__(self, url: str, kwargs: dict[str, Any]) -> None:
+        self.url, self.headers = url, dict(kwargs.get("headers") or {})
+        self.json, self.data, self.files = kwargs.get("json"), kwargs.get("data"), kwargs.get("files") or []
+
+
+class RecordingHttp(Http):
+    def __init__(self, seen: list[Sent]) -> None:
+        super().__init__(timeout=1)
+        self.seen = seen
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> Reply:
+        self.seen.append(Sent(url, kwargs))
+        return Reply(200, {}, b'{"created": 1, "data": [{"b64_json": "aGVsbG8="}]}', url)
+
+
+def provider(seen: list[Sent], api_version: str | None = None) -> AzureOpenAIProvider:
     channel = Channel("az", "azure-openai", "https://res.openai.azure.com", "azure-key",
                       {"gpt-image-1": "img deploy"}, api_version=api_version)
     azure = AzureOpenAIProvider(channel)
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={"created": 1, "data": [{"b64_json": B64}]})
-
-    azure.client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    azure.http = RecordingHttp(seen)
     return azure
 
 
 async def test_generation_goes_to_the_deployment() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[Sent] = []
     azure = provider(seen)
     job = normalise("generations", coerce("generations", {"prompt": "p", "size": "1024x1024"}), BUILTIN["gpt-image-1"])
     result = await azure.run(Call(job, Channel("az", "azure-openai", "", "", {}), "img deploy", 1))
     await azure.aclose()
     (request,) = seen
-    assert str(request.url) == ("https://res.openai.azure.com/openai/deployments/img%20deploy/images/generations"
+    assert request.url == ("https://res.openai.azure.com/openai/deployments/img%20deploy/images/generations"
                                 "?api-version=2025-04-01-preview")
-    assert request.headers["api-key"] == "azure-key" and "authorization" not in request.headers
-    assert orjson.loads(request.content) == {"n": 1, "prompt": "p", "size": "1024x1024"}
+    assert request.headers == {"api-key": "azure-key"}
+    assert request.json == {"n": 1, "prompt": "p", "size": "1024x1024"}
     assert result.images[0].b64 == B64
 
 
 async def test_edit_is_multipart_without_model(tmp_path: Path) -> None:
-    seen: list[httpx.Request] = []
+    seen: list[Sent] = []
     azure = provider(seen, api_version="2024-02-01")
     picture = tmp_path / "part0"
     picture.write_bytes(b"\x89PNG fake")
@@ -57,6 +67,6 @@ async def test_edit_is_multipart_without_model(tmp_path: Path) -> None:
     await azure.run(Call(job, Channel("az", "azure-openai", "", "", {}), "img deploy", 1))
     await azure.aclose()
     (request,) = seen
-    assert request.url.path.endswith("/images/edits") and request.url.params["api-version"] == "2024-02-01"
-    body = request.content
-    assert b'name="model"' not in body and b'name="n"' in body and b"\x89PNG fake" in body
+    assert request.url.endswith("/images/edits?api-version=2024-02-01")
+    assert "model" not in request.data and request.data["n"] == "1"
+    assert [(f.field, f.path) for f in request.files] == [("image[]", picture)]

@@ -12,11 +12,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
-import httpx
-
 from ..config import PollConfig
 from ..errors import UpstreamTimeout
-from .upstream import guarded
+from .http import Reply
 
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -32,7 +30,7 @@ def backoff(plan: PollConfig) -> Iterator[float]:
         delay = min(delay * GROWTH, plan.max_interval)
 
 
-def retry_delay(response: httpx.Response, planned: float, cap: float) -> float:
+def retry_delay(response: Reply, planned: float, cap: float) -> float:
     """The upstream's ``Retry-After`` seconds when it gives them (at most ``cap``), else ``planned``."""
     try:
         return min(max(float(response.headers.get("retry-after", "")), 0.0), cap)
@@ -40,15 +38,15 @@ def retry_delay(response: httpx.Response, planned: float, cap: float) -> float:
         return planned
 
 
-async def submit(send: Callable[[], Awaitable[httpx.Response]], plan: PollConfig) -> httpx.Response:
+async def submit(send: Callable[[], Awaitable[Reply]], plan: PollConfig) -> Reply:
     """Send until the answer is not 429/5xx or the attempts run out; the last answer is returned either way."""
     delays = backoff(plan)
     for _ in range(SUBMIT_ATTEMPTS - 1):
-        response = await guarded(send())
+        response = await send()
         if response.status_code not in RETRY_STATUSES:
             return response
         await asyncio.sleep(retry_delay(response, next(delays), plan.max_interval))
-    return await guarded(send())
+    return await send()
 
 
 async def poll(check: Callable[[], Awaitable[T | None]], plan: PollConfig) -> T:

@@ -4,15 +4,14 @@ the host check on links an upstream hands back, and the download of result image
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
-import httpx
 import orjson
 
-from ..errors import ApiError, RateLimited, UpstreamError, UpstreamTimeout
+from ..errors import ApiError, RateLimited, UpstreamError
+from .http import Http, Reply
 
-T = TypeVar("T")
 _URL = re.compile(r"\b(?:https?|wss?)://[^\s'\"<>)]+", re.I)
 _SECRET = re.compile(r"\b(?:sk|pk|key|bfl|fal)[-_][A-Za-z0-9_\-*]{6,}\b", re.I)
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?!(?:png|jpe?g|webp|gif)\b)[a-z]{2,24}(?::\d+)?\b", re.I)
@@ -23,12 +22,6 @@ _ADDRESS = re.compile(
     r"|\blocalhost(?::\d+)?\b",
     re.I,
 )
-
-
-def make_client(timeout: float, max_connections: int | None = None) -> httpx.AsyncClient:
-    """One pooled client per channel; connect fails fast, the read may wait for a slow model."""
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=64, keepalive_expiry=30)
-    return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), limits=limits)
 
 
 def scrub(message: str, *literals: str) -> str:
@@ -42,22 +35,9 @@ def scrub(message: str, *literals: str) -> str:
     return _HOST.sub("[upstream]", message)[:1000]
 
 
-def request_literals(response: httpx.Response) -> tuple[str, str, str]:
+def request_literals(response: Reply) -> tuple[str, str, str]:
     """The address and credential the request went out with: never to be echoed to a client."""
-    request = response.request
-    credential = (request.headers.get("authorization", "").partition(" ")[2] or request.headers.get("x-key", "")
-                  or request.headers.get("api-key", ""))
-    return request.url.netloc.decode("ascii", "replace"), request.url.host, credential
-
-
-async def guarded(request: Awaitable[T]) -> T:
-    """Await an upstream request, turning transport failures into 502/504 errors."""
-    try:
-        return await request
-    except httpx.TimeoutException:
-        raise UpstreamTimeout("The upstream did not answer in time.") from None
-    except (httpx.TransportError, httpx.StreamError):
-        raise UpstreamError("The connection to the upstream failed.", code="upstream_unreachable") from None
+    return response.netloc, response.host, response.credential
 
 
 def bad_answer(missing: str) -> UpstreamError:
@@ -65,19 +45,19 @@ def bad_answer(missing: str) -> UpstreamError:
     return UpstreamError(f"The upstream answered without {missing}.", code="upstream_bad_response")
 
 
-def json_body(response: httpx.Response) -> Any:
+def json_body(response: Reply) -> Any:
     try:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError:
         raise UpstreamError("The upstream answered with invalid JSON.", code="upstream_bad_response") from None
 
 
-def retry_after(response: httpx.Response, default: str = "1") -> str:
+def retry_after(response: Reply, default: str = "1") -> str:
     value = response.headers.get("retry-after", "")
     return value if value.replace(".", "", 1).isdigit() else default
 
 
-def status_error(response: httpx.Response, message: str) -> ApiError:
+def status_error(response: Reply, message: str) -> ApiError:
     """The error for an upstream status that isn't a validation or policy answer."""
     status = response.status_code
     if status in (401, 403):
@@ -91,8 +71,17 @@ def status_error(response: httpx.Response, message: str) -> ApiError:
     return UpstreamError(f"The upstream failed with status {status}.", code="upstream_error")
 
 
-def same_origin(a: httpx.URL, b: httpx.URL) -> bool:
-    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+def _split(url: str) -> SplitResult | None:
+    try:
+        split = urlsplit(url)
+        _ = split.port  # raises ValueError for a bad port
+    except ValueError:
+        return None
+    return split if split.scheme in ("http", "https") and split.hostname else None
+
+
+def same_origin(a: SplitResult, b: SplitResult) -> bool:
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
 
 def trusted_link(url: object, base_url: str, domains: tuple[str, ...]) -> str:
@@ -101,30 +90,28 @@ def trusted_link(url: object, base_url: str, domains: tuple[str, ...]) -> str:
     Upstreams hand back links to poll with the account's key; anything else is refused before
     a request, let alone the key, goes there.
     """
-    try:
-        link = httpx.URL(url) if isinstance(url, str) else None
-    except httpx.InvalidURL:
-        link = None
-    if link is not None and (same_origin(link, httpx.URL(base_url)) or (
-            link.scheme == "https" and any(link.host == d or link.host.endswith("." + d) for d in domains))):
-        return str(link)
+    link = _split(url) if isinstance(url, str) else None
+    base = _split(base_url)
+    if link is not None and link.hostname and base is not None and (same_origin(link, base) or (
+            link.scheme == "https" and any(link.hostname == d or link.hostname.endswith("." + d) for d in domains))):
+        return link.geturl()
     raise UpstreamError("The upstream returned a link on an unexpected host; it was not followed.",
                         code="upstream_bad_response")
 
 
-async def fetch_image(client: httpx.AsyncClient, url: str, base_url: str) -> bytes:
+async def fetch_image(http: Http, url: str, base_url: str) -> bytes:
     """Fetch a result link at once (it expires): https, or the channel's own origin; no credentials go with it."""
-    link = httpx.URL(url)
-    if link.scheme != "https" and not same_origin(link, httpx.URL(base_url)):
+    link, base = _split(url), _split(base_url)
+    if link is None or base is None or (link.scheme != "https" and not same_origin(link, base)):
         raise UpstreamError("The upstream returned an unusable image link.", code="upstream_bad_response")
-    response = await guarded(client.get(link))
+    response = await http.request("GET", link.geturl())
     if response.status_code != 200:
         raise UpstreamError("The upstream image could not be downloaded (its link may have expired).",
                             code="upstream_download_failed")
     return response.content
 
 
-def validation_detail(response: httpx.Response) -> tuple[str, str | None]:
+def validation_detail(response: Reply) -> tuple[str, str | None]:
     """A FastAPI-style error body (``{"detail": "…"}`` or ``{"detail": [{"loc", "msg"}, …]}``) as the
     first message, scrubbed, and the name of the field it blames (``None`` when there isn't one)."""
     try:

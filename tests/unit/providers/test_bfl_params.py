@@ -1,18 +1,19 @@
 from __future__ import annotations
 
-import httpx
+import orjson
 import pytest
 
 from imagegate.errors import ContentPolicy, InvalidRequest, RateLimited, UpstreamError
 from imagegate.providers.bfl.errors import status_failure, submit_failure
 from imagegate.providers.bfl.params import Task, image_fields, parse_result, parse_submit, path, request_body
+from imagegate.providers.http import Reply
 from tests.unit.flux_jobs import call, job
 
 
-def answer(status: int, **kwargs: object) -> httpx.Response:
-    """An upstream answer to a request that went out with the channel's host and key."""
-    request = httpx.Request("POST", "https://api.bfl.ai/v1/flux-kontext-pro", headers={"x-key": "k3yMaterial99"})
-    return httpx.Response(status, request=request, **kwargs)  # type: ignore[arg-type]
+def answer(status: int, *, json: object = None, content: bytes = b"") -> Reply:
+    """An upstream answer to a request that carried the channel's key."""
+    body = orjson.dumps(json) if json is not None else content
+    return Reply(status, {}, body, "https://api.bfl.ai/v1/flux-kontext-pro", credential="k3yMaterial99")
 
 
 def test_path() -> None:
@@ -85,6 +86,6 @@ def test_statuses_that_are_not_failures(status: str) -> None:
     (500, None, UpstreamError, "upstream_error", None),
 ])
 def test_submit_failures(status: int, body: object, kind: type[Exception], code: str, param: str | None) -> None:
-    response = answer(status, json=body) if body is not None else answer(status, text="oops")
+    response = answer(status, json=body) if body is not None else answer(status, content=b"oops")
     failure = submit_failure(response)
     assert isinstance(failure, kind) and (failure.code, failure.param) == (code, param)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
+import orjson
 import pytest
 
 from imagegate.errors import ContentPolicy, InvalidRequest, UpstreamError
@@ -16,15 +16,16 @@ from imagegate.providers.fal.params import (
     parse_submit,
     request_body,
 )
+from imagegate.providers.http import Reply
 from tests.unit.flux_jobs import call, job, upload
 
 APP = "fal-ai/flux-pro/kontext/max"
 
 
-def answer(status: int, **kwargs: object) -> httpx.Response:
-    """An upstream answer to a request that went out with the channel's host and key."""
-    request = httpx.Request("POST", "https://api.bfl.ai/v1/flux-kontext-pro", headers={"x-key": "k3yMaterial99"})
-    return httpx.Response(status, request=request, **kwargs)  # type: ignore[arg-type]
+def answer(status: int, *, json: object = None, content: bytes = b"") -> Reply:
+    """An upstream answer to a request that carried the channel's key."""
+    body = orjson.dumps(json) if json is not None else content
+    return Reply(status, {}, body, "https://api.bfl.ai/v1/flux-kontext-pro", credential="k3yMaterial99")
 
 
 def test_endpoints(tmp_path: Path) -> None:

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
-import httpx
 import pytest
+from multidict import CIMultiDict
 
 from imagegate.config import PollConfig
 from imagegate.errors import UpstreamTimeout
+from imagegate.providers.http import Reply
 from imagegate.providers.tasks import backoff, poll, retry_delay, submit
 
 FAST = PollConfig(interval=0.001, max_interval=0.002, deadline=0.2)
@@ -20,29 +21,29 @@ def test_backoff_grows_by_half_up_to_the_max() -> None:
 
 @pytest.mark.parametrize(("header", "expected"), [("2", 2.0), ("0", 0.0), ("60", 3.0), ("soon", 0.5), (None, 0.5)])
 def test_retry_delay(header: str | None, expected: float) -> None:
-    response = httpx.Response(429, headers={"Retry-After": header} if header is not None else {})
+    headers = CIMultiDict({"Retry-After": header} if header is not None else {})
+    response = Reply(429, headers, b"", "https://upstream.test/")
     assert retry_delay(response, 0.5, 3.0) == expected
 
 
-def responses(*statuses: int) -> tuple[list[int], httpx.AsyncClient]:
+def responses(*statuses: int) -> tuple[list[int], Callable[[], Awaitable[Reply]]]:
     sent: list[int] = []
     answers: Iterator[int] = iter(statuses)
 
-    def handler(_: httpx.Request) -> httpx.Response:
+    async def send() -> Reply:
         status = next(answers)
         sent.append(status)
-        return httpx.Response(status, json={})
+        return Reply(status, {}, b"{}", "https://upstream.test/v1/x")
 
-    return sent, httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return sent, send
 
 
 @pytest.mark.parametrize(("statuses", "final", "calls"), [
     ((429, 503, 200), 200, 3), ((402,), 402, 1), ((422,), 422, 1), ((500, 500, 500, 500, 500), 500, 4),
 ])
 async def test_submit_retries_only_429_and_5xx(statuses: tuple[int, ...], final: int, calls: int) -> None:
-    sent, client = responses(*statuses)
-    async with client:
-        response = await submit(lambda: client.post("https://upstream.test/v1/x"), FAST)
+    sent, send = responses(*statuses)
+    response = await submit(send, FAST)
     assert response.status_code == final and len(sent) == calls
 
 

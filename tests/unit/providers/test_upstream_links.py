@@ -1,19 +1,22 @@
 from __future__ import annotations
 
-import httpx
+from typing import Any
+
+import orjson
 import pytest
 
 from imagegate.errors import UpstreamError
+from imagegate.providers.http import Http, Reply
 from imagegate.providers.upstream import fetch_image, trusted_link, validation_detail
 
 BASE = "https://api.bfl.ai"
 LOCAL = "http://127.0.0.1:8123"
 
 
-def answer(status: int, **kwargs: object) -> httpx.Response:
-    """An upstream answer to a request that went out with the channel's host and key."""
-    request = httpx.Request("POST", "https://api.bfl.ai/v1/flux-kontext-pro", headers={"x-key": "k3yMaterial99"})
-    return httpx.Response(status, request=request, **kwargs)  # type: ignore[arg-type]
+def answer(status: int, *, json: object = None, content: bytes = b"") -> Reply:
+    """An upstream answer to a request that carried the channel's key."""
+    body = orjson.dumps(json) if json is not None else content
+    return Reply(status, {}, body, "https://api.bfl.ai/v1/flux-kontext-pro", credential="k3yMaterial99")
 
 
 @pytest.mark.parametrize(("url", "base"), [
@@ -36,21 +39,27 @@ def test_untrusted_links_are_refused(url: object) -> None:
     assert caught.value.code == "upstream_bad_response"
 
 
+class RecordingHttp(Http):
+    """Answers from a table instead of the network, and remembers what was asked."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=1)
+        self.seen: list[tuple[str, dict[str, str]]] = []
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> Reply:
+        self.seen.append((url, dict(kwargs.get("headers") or {})))
+        return Reply(403 if "expired" in url else 200, {}, b"img", url)
+
+
 async def test_fetch_image_sends_no_credentials_and_maps_expiry() -> None:
-    seen: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(403 if "expired" in request.url.path else 200, content=b"img")
-
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-        assert await fetch_image(client, "https://delivery.bfl.ai/ok.png", BASE) == b"img"
-        with pytest.raises(UpstreamError) as caught:
-            await fetch_image(client, "https://delivery.bfl.ai/expired.png", BASE)
-        assert caught.value.code == "upstream_download_failed"
-        with pytest.raises(UpstreamError):
-            await fetch_image(client, "http://10.0.0.1/a.png", BASE)
-    assert len(seen) == 2 and all("x-key" not in r.headers and "authorization" not in r.headers for r in seen)
+    http = RecordingHttp()
+    assert await fetch_image(http, "https://delivery.bfl.ai/ok.png", BASE) == b"img"
+    with pytest.raises(UpstreamError) as caught:
+        await fetch_image(http, "https://delivery.bfl.ai/expired.png", BASE)
+    assert caught.value.code == "upstream_download_failed"
+    with pytest.raises(UpstreamError):
+        await fetch_image(http, "http://10.0.0.1/a.png", BASE)
+    assert len(http.seen) == 2 and all(headers == {} for _, headers in http.seen)
 
 
 @pytest.mark.parametrize(("body", "expected"), [

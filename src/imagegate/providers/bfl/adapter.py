@@ -14,10 +14,11 @@ import orjson
 
 from ...errors import UpstreamError
 from ..base import Call, UpstreamImage, UpstreamResult
+from ..http import Http
 from ..kontext import inline_inputs
 from ..limits import TaskLimiter
 from ..tasks import RETRY_STATUSES, poll, submit
-from ..upstream import fetch_image, guarded, json_body, make_client, status_error, trusted_link
+from ..upstream import fetch_image, json_body, status_error, trusted_link
 from .errors import status_failure, submit_failure
 from .params import DOMAINS, NOT_FOUND, READY, Task, image_fields, parse_result, parse_submit, path, request_body
 
@@ -36,11 +37,11 @@ class BFLProvider:
         self.base_url = channel.base_url
         self.headers = {"x-key": channel.api_key}
         self.plan = channel.poll
-        self.client = make_client(channel.timeout)
+        self.http = Http(channel.timeout)
         self.limiter = TaskLimiter(channel.max_concurrency or ACCOUNT_CAP, {**MODEL_CAPS, **channel.model_concurrency})
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.http.aclose()
 
     async def run(self, call: Call) -> UpstreamResult:
         body = request_body(call)
@@ -49,7 +50,7 @@ class BFLProvider:
             content = orjson.dumps({**body, **image_fields(call.upstream_model, images, mask)})
             task = await self._submit(call.upstream_model, content)
             sample = await poll(self._checker(trusted_link(task.polling_url, self.base_url, DOMAINS)), self.plan)
-            data = await fetch_image(self.client, sample, self.base_url)
+            data = await fetch_image(self.http, sample, self.base_url)
         meta = {"output_format": body["output_format"]}
         if body.get("aspect_ratio") is not None:
             meta["aspect_ratio"] = body["aspect_ratio"]
@@ -57,8 +58,8 @@ class BFLProvider:
 
     async def _submit(self, model: str, content: bytes) -> Task:
         url = self.base_url + path(model)
-        headers = {**self.headers, "Content-Type": "application/json"}
-        response = await submit(lambda: self.client.post(url, content=content, headers=headers), self.plan)
+        response = await submit(lambda: self.http.request("POST", url, content=content, headers=self.headers),
+                                self.plan)
         if response.status_code != 200:
             raise submit_failure(response)
         return parse_submit(json_body(response))
@@ -69,7 +70,7 @@ class BFLProvider:
 
         async def check() -> str | None:
             nonlocal misses
-            response = await guarded(self.client.get(polling_url, headers=self.headers))
+            response = await self.http.request("GET", polling_url, headers=self.headers)
             if response.status_code in RETRY_STATUSES:
                 return None
             if response.status_code not in (200, 404):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import httpx
-
 from ...errors import ApiError, ContentPolicy, InvalidRequest, UpstreamError
+from ..http import Reply
 from ..upstream import status_error, validation_detail
 from .params import OPENAI_PARAMS
 
@@ -15,7 +14,7 @@ MODERATED = {
 FAILED = frozenset({"Error", "Failed"})
 
 
-def submit_failure(response: httpx.Response) -> ApiError:
+def submit_failure(response: Reply) -> ApiError:
     """A submit answered with anything but 200 (after 429/5xx retries ran out)."""
     message, field = validation_detail(response)
     if response.status_code in (400, 422):

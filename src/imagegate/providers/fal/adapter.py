@@ -13,10 +13,11 @@ import orjson
 
 from ...errors import ContentPolicy
 from ..base import Call, UpstreamImage, UpstreamResult
+from ..http import Http
 from ..kontext import inline_inputs
 from ..limits import TaskLimiter
 from ..tasks import RETRY_STATUSES, poll, submit
-from ..upstream import fetch_image, guarded, json_body, make_client, trusted_link
+from ..upstream import fetch_image, json_body, trusted_link
 from .errors import FLAGGED, request_failure, status_failure
 from .params import (
     COMPLETED,
@@ -41,11 +42,11 @@ class FalProvider:
         self.base_url = channel.base_url
         self.headers = {"Authorization": f"Key {channel.api_key}"}
         self.plan = channel.poll
-        self.client = make_client(channel.timeout)
+        self.http = Http(channel.timeout)
         self.limiter = TaskLimiter(channel.max_concurrency, channel.model_concurrency)
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.http.aclose()
 
     async def run(self, call: Call) -> UpstreamResult:
         body = request_body(call)
@@ -53,15 +54,15 @@ class FalProvider:
             images, _ = await inline_inputs(call.job, data_uri=True)
             response_url = await self._queue(endpoint(call), orjson.dumps({**body, **image_fields(images)}))
             urls = await self._result(response_url, call.n)
-            data = await asyncio.gather(*(fetch_image(self.client, url, self.base_url) for url in urls))
+            data = await asyncio.gather(*(fetch_image(self.http, url, self.base_url) for url in urls))
         meta = {"output_format": body["output_format"], "aspect_ratio": body["aspect_ratio"]}
         return UpstreamResult([UpstreamImage(data=blob) for blob in data], meta=meta)
 
     async def _queue(self, app: str, content: bytes) -> str:
         """Queue the request and wait until fal reports it done; returns its (checked) response link."""
         url = f"{self.base_url}/{app}"
-        headers = {**self.headers, "Content-Type": "application/json"}
-        response = await submit(lambda: self.client.post(url, content=content, headers=headers), self.plan)
+        response = await submit(lambda: self.http.request("POST", url, content=content, headers=self.headers),
+                                self.plan)
         if response.status_code != 200:
             raise request_failure(response)
         queued = parse_submit(json_body(response))
@@ -71,7 +72,7 @@ class FalProvider:
         return response_url
 
     async def _done(self, status_url: str) -> bool | None:
-        response = await guarded(self.client.get(status_url, headers=self.headers))
+        response = await self.http.request("GET", status_url, headers=self.headers)
         if response.status_code in RETRY_STATUSES:
             return None
         if response.status_code not in (200, 202):
@@ -84,7 +85,7 @@ class FalProvider:
         raise status_failure(status)
 
     async def _result(self, response_url: str, expected: int) -> list[str]:
-        response = await guarded(self.client.get(response_url, headers=self.headers))
+        response = await self.http.request("GET", response_url, headers=self.headers)
         if response.status_code != 200:
             raise request_failure(response)
         urls, flagged = parse_images(json_body(response), expected)

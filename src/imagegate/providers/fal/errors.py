@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
-
 from ...errors import ApiError, ContentPolicy, InvalidRequest, UpstreamError
+from ..http import Reply
 from ..upstream import status_error, validation_detail
 from .params import OPENAI_PARAMS
 
 FLAGGED = "The upstream's safety checker flagged the generated image."
 
 
-def request_failure(response: httpx.Response) -> ApiError:
+def request_failure(response: Reply) -> ApiError:
     """A submit or a result fetch answered with anything but 200 (after 429/5xx retries ran out)."""
     message, field = validation_detail(response)
     if response.status_code in (400, 422):

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import httpx
 import orjson
 
 from ...errors import ApiError, ContentPolicy, InvalidRequest, UpstreamError
+from ..http import Reply
 from ..upstream import request_literals, scrub, status_error
 
 POLICY_CODES = frozenset({"content_policy_violation", "moderation_blocked", "image_generation_user_error"})
 
 
-def _envelope(response: httpx.Response) -> dict[str, str | None]:
+def _envelope(response: Reply) -> dict[str, str | None]:
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
@@ -22,7 +22,7 @@ def _envelope(response: httpx.Response) -> dict[str, str | None]:
     return {k: error.get(k) if isinstance(error.get(k), str) else None for k in ("message", "param", "code", "type")}
 
 
-def failure(response: httpx.Response) -> ApiError:
+def failure(response: Reply) -> ApiError:
     """The error to raise for a non-200 answer from an OpenAI-compatible upstream."""
     error = _envelope(response)
     message = scrub(error.get("message") or f"status {response.status_code}", *request_literals(response))

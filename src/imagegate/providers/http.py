@@ -1,0 +1,127 @@
+"""The HTTP client every provider uses: one pooled aiohttp session per channel.
+
+aiohttp rather than httpx: on the gateway's hot path (one JSON POST, a response of up to a few
+megabytes) it spends a fraction of httpx's CPU per request (bench/README.md has the figures).
+Providers see only :class:`Http` and :class:`Reply`, so the choice stays in this file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import orjson
+
+from ..errors import UpstreamError, UpstreamTimeout
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """A multipart file part, streamed from disk."""
+
+    field: str
+    filename: str
+    path: Path
+    content_type: str
+
+
+@dataclass(slots=True)
+class Reply:
+    """What came back: status, headers, the whole body, and where the request went (never shown to clients)."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+    url: str
+    credential: str = field(default="", repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    @property
+    def netloc(self) -> str:
+        return urlsplit(self.url).netloc
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+
+def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=None, sock_connect=min(seconds, 10.0), sock_read=seconds)
+
+
+class Http:
+    """One connection pool; connect fails fast, a read may wait as long as a slow model takes."""
+
+    def __init__(self, timeout: float, max_connections: int | None = None) -> None:
+        self.timeout = timeout
+        self.max_connections = max_connections or 0
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:  # created lazily: it must belong to the running event loop
+            connector = aiohttp.TCPConnector(limit=self.max_connections, keepalive_timeout=30, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=_timeout(self.timeout),
+                                                  json_serialize=lambda v: orjson.dumps(v).decode(),
+                                                  auto_decompress=True)
+        return self._session
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def request(self, method: str, url: str, *, json: Any = None, content: bytes | None = None,
+                      data: dict[str, str] | None = None, files: list[FilePart] | None = None,
+                      headers: Mapping[str, str] | None = None) -> Reply:
+        """Send one request and read the whole answer; transport failures become 502/504 errors."""
+        body: Any = content
+        headers = dict(headers or {})
+        if json is not None:
+            body = orjson.dumps(json)
+        if body is not None:
+            headers.setdefault("Content-Type", "application/json")
+        credential = headers.get("Authorization", "").partition(" ")[2] or headers.get("x-key", "") \
+            or headers.get("api-key", "")
+        try:
+            with _opened(files or []) as handles:
+                if body is None and (files or data is not None):
+                    body = _form(data or {}, files or [], handles)
+                async with self.session.request(method, url, data=body, headers=headers) as response:
+                    content = await response.read()
+                    return Reply(response.status, response.headers, content, url, credential)
+        except (TimeoutError, aiohttp.ServerTimeoutError):
+            raise UpstreamTimeout("The upstream did not answer in time.") from None
+        except (aiohttp.ClientError, OSError):
+            raise UpstreamError("The connection to the upstream failed.", code="upstream_unreachable") from None
+
+
+class _opened:
+    """Open file parts for one attempt (a retry re-opens them from disk) and close them after."""
+
+    def __init__(self, files: list[FilePart]) -> None:
+        self.files = files
+        self.handles: list[Any] = []
+
+    def __enter__(self) -> list[Any]:
+        self.handles = [part.path.open("rb") for part in self.files]
+        return self.handles
+
+    def __exit__(self, *_: object) -> None:
+        for handle in self.handles:
+            handle.close()
+
+
+def _form(data: dict[str, str], files: list[FilePart], handles: list[Any]) -> aiohttp.FormData:
+    form = aiohttp.FormData(quote_fields=False)
+    for name, value in data.items():
+        form.add_field(name, value)
+    for part, handle in zip(files, handles, strict=True):
+        form.add_field(part.field, handle, filename=part.filename, content_type=part.content_type)
+    return form
