@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -55,7 +56,7 @@ async def _multipart(endpoint: str, default_model: str, request: Request, gatewa
                                                   settings.max_image_pixels)
         return await gateway.pipeline.run(job, principal, request_id)
     finally:
-        form.cleanup()
+        asyncio.get_running_loop().run_in_executor(None, form.cleanup)  # unlinking is slow; not on the loop
 
 
 @router.post("/edits", response_model=ImagesResponse, responses=ERRORS,

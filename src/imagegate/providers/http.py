@@ -7,7 +7,9 @@ Providers see only :class:`Http` and :class:`Reply`, so the choice stays in this
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,8 @@ import aiohttp
 import orjson
 
 from ..errors import UpstreamError, UpstreamTimeout
+
+INLINE_BYTES = 8 * 1024 * 1024  # file parts up to this size are sent from memory, larger ones from disk
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +94,9 @@ class Http:
         credential = headers.get("Authorization", "").partition(" ")[2] or headers.get("x-key", "") \
             or headers.get("api-key", "")
         try:
-            with _opened(files or []) as handles:
+            with ExitStack() as stack:
                 if body is None and (files or data is not None):
-                    body = _form(data or {}, files or [], handles)
+                    body = _form(data or {}, files or [], await _payloads(files or [], stack))
                 async with self.session.request(method, url, data=body, headers=headers) as response:
                     content = await response.read()
                     return Reply(response.status, response.headers, content, url, credential)
@@ -102,26 +106,21 @@ class Http:
             raise UpstreamError("The connection to the upstream failed.", code="upstream_unreachable") from None
 
 
-class _opened:
-    """Open file parts for one attempt (a retry re-opens them from disk) and close them after."""
+async def _payloads(files: list[FilePart], stack: ExitStack) -> list[Any]:
+    """File parts for one attempt (a retry reads them again from disk), in one thread hop: small files as
+    bytes, large ones as open handles that aiohttp streams, so a 400 MB edit is never held in memory."""
 
-    def __init__(self, files: list[FilePart]) -> None:
-        self.files = files
-        self.handles: list[Any] = []
+    def load() -> list[Any]:
+        return [part.path.read_bytes() if part.path.stat().st_size <= INLINE_BYTES
+                else stack.enter_context(part.path.open("rb")) for part in files]
 
-    def __enter__(self) -> list[Any]:
-        self.handles = [part.path.open("rb") for part in self.files]
-        return self.handles
-
-    def __exit__(self, *_: object) -> None:
-        for handle in self.handles:
-            handle.close()
+    return await asyncio.to_thread(load) if files else []
 
 
-def _form(data: dict[str, str], files: list[FilePart], handles: list[Any]) -> aiohttp.FormData:
+def _form(data: dict[str, str], files: list[FilePart], payloads: list[Any]) -> aiohttp.FormData:
     form = aiohttp.FormData(quote_fields=False)
     for name, value in data.items():
         form.add_field(name, value)
-    for part, handle in zip(files, handles, strict=True):
-        form.add_field(part.field, handle, filename=part.filename, content_type=part.content_type)
+    for part, payload in zip(files, payloads, strict=True):
+        form.add_field(part.field, payload, filename=part.filename, content_type=part.content_type)
     return form
