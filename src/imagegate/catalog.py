@@ -190,6 +190,10 @@ class Catalog:
     def __contains__(self, model_id: str) -> bool:
         return model_id in self._specs
 
+    def unknown(self, model_ids: list[str] | None) -> list[str]:
+        """The ids in ``model_ids`` that name no model."""
+        return [m for m in model_ids or () if m not in self._specs]
+
     def get(self, model_id: str) -> ModelSpec:
         spec = self._specs.get(model_id)
         if spec is None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 from contextvars import ContextVar
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
@@ -122,6 +123,33 @@ class ModelOverride(BaseModel):
     deadline: float | None = Field(default=None, gt=0)
 
 
+Usd = Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=6)]
+
+
+class PriceConfig(BaseModel):
+    """``[prices."<model>"]``: per image (``per_image``, a flat amount or a size/quality table) or per
+    token (``text_input``, ``image_input``, ``image_output``: USD per 1M tokens)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    per_image: Usd | dict[str, Usd] | None = None
+    text_input: Usd | None = None
+    image_input: Usd | None = None
+    image_output: Usd | None = None
+    output_tokens: dict[str, Annotated[int, Field(ge=0)]] | None = None
+    input_image_tokens: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> PriceConfig:
+        rates = (self.text_input, self.image_input, self.image_output)
+        if self.per_image is not None:
+            if any(r is not None for r in rates) or self.output_tokens or self.input_image_tokens is not None:
+                raise ValueError("give either per_image or token prices, not both")
+        elif any(r is None for r in rates):
+            raise ValueError("give per_image, or all of text_input, image_input and image_output")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IMAGEGATE_", extra="forbid", populate_by_name=True)
 
@@ -139,6 +167,8 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(50_000_000, ge=1)
     upstream_timeout: float = Field(600.0, gt=0)
     key_cache_ttl: float = Field(2.0, ge=0)
+    redis_url: str | None = None
+    reservation_ttl: float = Field(3600.0, gt=0)
     sweep_interval: float = Field(300.0, gt=0)
     max_attempts: int = Field(3, ge=1, le=10)
     allowed_fails: int = Field(3, ge=1)
@@ -164,6 +194,7 @@ class Settings(BaseSettings):
     poll_deadline: float = Field(default=300.0, gt=0)
     channels: list[ChannelConfig] = []
     models: dict[str, ModelOverride] = {}
+    prices: dict[str, PriceConfig] = {}
 
     @classmethod
     def settings_customise_sources(

@@ -9,14 +9,15 @@ traceback in the body (the traceback goes to the log).
     ├── InvalidRequest          400 invalid_request_error   (bad field: param names it)
     │   └── ContentPolicy       400 content_policy_violation
     ├── Unauthorized            401 invalid_api_key
-    ├── PermissionDenied        403 model_not_allowed
+    ├── PermissionDenied        403 model_not_allowed / master_key_required
     ├── NotFound                404 (model_not_found, ...)
-    ├── Conflict                409
+    ├── Conflict                409 (idempotency_key_reused, idempotency_key_in_use, name_taken)
     ├── PayloadTooLarge         413 (param names the part)
-    ├── RateLimited             429 (+ Retry-After)
+    ├── RateLimited             429 rate_limit_exceeded (+ Retry-After)
+    │   └── InsufficientQuota   429 insufficient_quota (the key's budget)
     ├── ClientClosed            499 client_closed_request (logged; nobody is left to read it)
     ├── UpstreamError           502 upstream_error / upstream_auth_error
-    ├── ServiceUnavailable      503 (no_channel_available)
+    ├── ServiceUnavailable      503 (no_channel_available, database_unavailable, rate_limiter_unavailable)
     └── UpstreamTimeout         504 upstream_timeout
         └── DeadlinePassed      504 deadline_exceeded (imagegate.policy)
 
@@ -118,6 +119,11 @@ class RateLimited(ApiError):
     code = "rate_limit_exceeded"
 
 
+class InsufficientQuota(RateLimited):
+    type = "insufficient_quota"
+    code = "insufficient_quota"
+
+
 class ClientClosed(ApiError):
     status = 499
     type = "invalid_request_error"
@@ -168,11 +174,17 @@ async def _http_error(_: Request, exc: Exception) -> Response:
     return error_response(err)
 
 
+VALIDATION_CODES = {"extra_forbidden": "unknown_parameter", "missing": "missing_required_parameter"}
+
+
 async def _validation_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
-    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
-    return error_response(InvalidRequest(str(first.get("msg", "Invalid request.")), param=".".join(loc) or None))
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    param = ".".join(loc) or None
+    message = str(first.get("msg", "Invalid request."))
+    code = VALIDATION_CODES.get(str(first.get("type")), "invalid_value")
+    return error_response(InvalidRequest(f"{param}: {message}" if param else message, param=param, code=code))
 
 
 async def _client_disconnect(_: Request, exc: Exception) -> Response:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from .auth import Authenticator
+from .auth import Authenticator, Principal
+from .billing import Billing
 from .catalog import Catalog, ModelSpec
 from .config import Settings, load_settings
 from .context import current
@@ -17,16 +19,21 @@ from .dispatch import Dispatcher
 from .errors import InvalidRequest, NotFound
 from .health import Health
 from .ledger import Database, Keys, UsageRecorder
+from .ledger.budget import Budgets
 from .ledger.db import default_url
+from .ledger.idempotency import Idempotency
+from .ledger.prices import PriceTable
 from .metrics import Metrics
 from .pipeline import Pipeline
 from .policy import Policy
 from .providers.registry import PROVIDERS
+from .ratelimit import LocalWindow, RateLimiter, RedisWindow
 from .router import Channel, Router
 from .store import LocalStore, ResultStore, Signer
 from .store.signing import load_secret
 
 log = logging.getLogger("imagegate")
+T = TypeVar("T")
 
 
 class ConfigError(ValueError):
@@ -56,9 +63,25 @@ def _channels(settings: Settings) -> list[Channel]:
     return channels
 
 
-def build_routing(settings: Settings) -> tuple[Catalog, Router]:
-    """Catalog and channels from settings, checked: every served model must be known."""
+def _check_reservation_ttl(settings: Settings) -> None:
+    """A budget hold outlives the longest request, so only a dead process's holds are swept."""
+    longest = max([settings.deadline] + [m.deadline for m in settings.models.values() if m.deadline])
+    if longest >= settings.reservation_ttl:
+        raise ConfigError(f"reservation_ttl ({settings.reservation_ttl:g} s) must be longer than the longest "
+                          f"request deadline ({longest:g} s)")
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    catalog: Catalog
+    router: Router
+    prices: PriceTable
+
+
+def build_routing(settings: Settings) -> Routing:
+    """Catalog, channels and prices from settings, checked: every served model must be known and priced."""
     channels = _channels(settings)
+    _check_reservation_ttl(settings)
     aliases = {public: upstream for c in channels for public, upstream in c.models.items()}
     try:
         catalog = Catalog.build(settings.models, aliases)
@@ -68,7 +91,11 @@ def build_routing(settings: Settings) -> tuple[Catalog, Router]:
         if public not in catalog:
             raise ConfigError(f"model {public!r} is served by a channel but unknown: add [models.{public!r}] "
                               "with like = \"<a known model>\"")
-    return catalog, Router(channels)
+    try:
+        prices = PriceTable.build(settings.prices, catalog, aliases)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return Routing(catalog, Router(channels), prices)
 
 
 def connect(router: Router) -> Router:
@@ -85,7 +112,9 @@ class Gateway:
     db: Database
     keys: Keys
     auth: Authenticator
+    limiter: RateLimiter
     usage: UsageRecorder
+    billing: Billing
     store: ResultStore
     signer: Signer
     metrics: Metrics
@@ -94,16 +123,18 @@ class Gateway:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     retired: list[Router] = field(default_factory=list)
     reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    inflight: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @property
     def router(self) -> Router:
         return self.dispatcher.router
 
-    def model(self, model_id: str) -> ModelSpec:
-        """The spec of a model that a channel serves, or 404 ``model_not_found``."""
+    def model(self, model_id: str, principal: Principal) -> ModelSpec:
+        """The spec of a model a channel serves (else 404 ``model_not_found``) that the key may use (else 403)."""
         if model_id not in self.router.served():
             raise NotFound(f"The model '{model_id}' does not exist.", param="model", code="model_not_found")
         current().model = model_id
+        principal.check_model(model_id)
         return self.catalog.get(model_id)
 
     def for_mask(self, spec: ModelSpec) -> ModelSpec:
@@ -115,23 +146,38 @@ class Gateway:
         hint = f" Serve '{spec.mask_model}' to have masked edits routed to it." if spec.mask_model else ""
         raise InvalidRequest(f"'{spec.id}' can't use a mask.{hint}", param="mask", code="unsupported_parameter")
 
+    def detach(self, work: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
+        """Run ``work`` to the end even if the request's task is cancelled: the upstream result is still
+        stored and billed. Awaiting the returned future gives its result; cancelling it leaves ``work`` running."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.inflight.add(task)
+        task.add_done_callback(self._finished)
+        return asyncio.shield(task)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.inflight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("detached request ended with %r", task.exception())
+
     async def reload(self) -> dict[str, Any]:
-        """Re-read channels, models and the failover settings; requests already running finish on the old ones.
+        """Re-read channels, models, prices and the failover settings; requests already running finish on the
+        old ones.
 
         Raises ``ConfigError``, ``ValueError`` or ``FileNotFoundError`` and changes nothing if the new
         configuration is invalid. Other settings (listen address, database, keys) need a restart.
         """
         async with self.reloading:
             settings = load_settings()
-            catalog, router = build_routing(settings)
-            old = self.dispatcher.swap(connect(router), Policy.from_settings(settings))
-            self.catalog = catalog
+            routing = build_routing(settings)
+            old = self.dispatcher.swap(connect(routing.router), Policy.from_settings(settings))
+            self.catalog = routing.catalog
+            self.billing.prices = routing.prices
             self.retired.append(old)
             self.tasks = [t for t in self.tasks if not t.done()]
             self.tasks.append(asyncio.create_task(self._retire(old), name="retire-channels"))
-        names = [c.name for c in router.channels]
+        names = [c.name for c in routing.router.channels]
         log.warning("channels reloaded", extra={"channels": names})
-        return {"channels": names, "models": router.served()}
+        return {"channels": names, "models": routing.router.served()}
 
     async def _retire(self, router: Router) -> None:
         """Close a replaced router's clients once its last request is over."""
@@ -143,36 +189,48 @@ class Gateway:
         while True:
             try:
                 removed = await self.store.sweep(self.settings.url_ttl)
-                if removed:
-                    log.info("swept %d expired result files", removed)
+                released = await self.billing.budgets.sweep(self.settings.reservation_ttl)
+                forgotten = await self.billing.idempotency.sweep()
+                if removed or released or forgotten:
+                    log.info("swept %d result files, %d stale budget holds, %d idempotent answers",
+                             removed, released, forgotten)
             except Exception:
-                log.exception("result sweep failed")
+                log.exception("sweep failed")
             await asyncio.sleep(self.settings.sweep_interval)
 
     async def close(self) -> None:
         for task in self.tasks:
             task.cancel()
+        if self.inflight:
+            await asyncio.wait(self.inflight, timeout=self.settings.deadline)
         await self.usage.close()
+        await self.limiter.window.aclose()
         for router in (self.router, *self.retired):
             await router.close()
         await self.db.close()
 
 
+def _limiter(settings: Settings) -> RateLimiter:
+    return RateLimiter(RedisWindow.from_url(settings.redis_url) if settings.redis_url else LocalWindow())
+
+
 async def start(settings: Settings) -> Gateway:
-    catalog, router = build_routing(settings)
+    routing = build_routing(settings)
     db = Database(settings.database_url or default_url(settings.data_dir))
-    await db.create_schema()
+    await db.migrate()
     metrics = Metrics()
-    dispatcher = Dispatcher(connect(router), Policy.from_settings(settings), metrics)
+    dispatcher = Dispatcher(connect(routing.router), Policy.from_settings(settings), metrics)
     metrics.watch(lambda: dispatcher.router)
     keys = Keys(db)
     usage = UsageRecorder(db)
     usage.start()
+    billing = Billing(db, routing.prices, usage, Budgets(db), Idempotency(db, settings.reservation_ttl))
     store = LocalStore(settings.data_dir / "results")
     signer = Signer(load_secret(settings.data_dir, settings.secret), settings.url_ttl, settings.base_url)
     gateway = Gateway(
-        settings, catalog, db, keys, Authenticator(keys, settings.master_key, settings.key_cache_ttl),
-        usage, store, signer, metrics, dispatcher, Pipeline(dispatcher, store, signer, usage),
+        settings, routing.catalog, db, keys, Authenticator(keys, settings.master_key, settings.key_cache_ttl),
+        _limiter(settings), usage, billing, store, signer, metrics, dispatcher,
+        Pipeline(dispatcher, store, signer, billing),
     )
-    gateway.tasks.append(asyncio.create_task(gateway._sweep_forever(), name="result-sweep"))
+    gateway.tasks.append(asyncio.create_task(gateway._sweep_forever(), name="sweep"))
     return gateway

@@ -1,9 +1,10 @@
-"""The request pipeline after the API layer: dispatch (channels, retries, fan-out) → store → ledger → response.
+"""The request pipeline after the API layer: bill (hold) → dispatch (channels, retries, fan-out) → store →
+bill (settle) → response.
 
 A request for ``n`` images becomes as many upstream calls as the model and its channels need,
 all in flight at once (:mod:`imagegate.dispatch`). If one fails for good, the request fails and
 nothing is charged, unless the client sent ``partial_results=true``: then the images that
-were made are returned, with the failed calls' errors in ``errors``.
+were made are returned (and charged), with the failed calls' errors in ``errors``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,28 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from . import respond
 from .auth import Principal
+from .billing import Billing, Charge, IdempotentRequest, Ticket
 from .context import current
 from .dispatch import Dispatcher
-from .ledger import UsageRecorder, UsageRow
+from .errors import ApiError
+from .ledger import UsageRow
+from .ledger.idempotency import Replay
+from .ledger.money import usd_number
 from .normalise import ImageJob
-from .providers.base import UpstreamResult
 from .store import ResultStore, Signer
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer's JSON bytes, what it cost, and whether it is a stored answer replayed."""
+
+    content: bytes
+    cost_micros: int
+    replayed: bool = False
 
 
 @dataclass(slots=True)
@@ -27,28 +42,43 @@ class Pipeline:
     dispatcher: Dispatcher
     store: ResultStore
     signer: Signer
-    usage: UsageRecorder
+    billing: Billing
 
-    async def run(self, job: ImageJob, principal: Principal, request_id: str) -> dict[str, Any]:
+    async def run(self, job: ImageJob, principal: Principal, request_id: str,
+                  idem: IdempotentRequest | None = None) -> Answer:
+        opened = await self.billing.open(job, principal, request_id, idem)
+        if isinstance(opened, Replay):
+            return Answer(opened.body, opened.cost_micros, replayed=True)
         started = time.perf_counter()
-        outcome = await self.dispatcher.run(job)
-        body = await respond.build(job, outcome.results, self.store, self.signer, outcome.failures)
-        self.usage.record(self._row(job, principal, request_id, outcome.channel, body, outcome.results, started))
+        try:
+            outcome = await self.dispatcher.run(job)
+            body = await respond.build(job, outcome.results, self.store, self.signer, outcome.failures)
+            charge = self.billing.charge(job, outcome.results, len(body["data"]))
+            body["usage"]["cost_usd"] = usd_number(charge.price_micros)
+            content = orjson.dumps(body)
+            row = self._row(job, opened, outcome.channel, started, body, charge)
+            await self.billing.settle(opened, row, content)
+        except BaseException as exc:
+            status = exc.status if isinstance(exc, ApiError) else 500
+            await self.billing.fail(opened, self._row(job, opened, current().channel or "-", started, status=status))
+            raise
         current().finished(body)
-        return body
+        return Answer(content, charge.price_micros)
 
     @staticmethod
-    def _row(job: ImageJob, principal: Principal, request_id: str, channel: str,
-             body: dict[str, Any], results: list[UpstreamResult], started: float) -> UsageRow:
-        usage = body["usage"]
-        costs = [r.cost for r in results if r.cost is not None]
+    def _row(job: ImageJob, ticket: Ticket, channel: str, started: float, body: dict[str, Any] | None = None,
+             charge: Charge | None = None, status: int = 200) -> UsageRow:
+        """The usage row: tokens and price from a successful answer, zeros for a failure."""
+        usage = body["usage"] if body is not None else {}
+        details = usage.get("input_tokens_details", {})
         return UsageRow(
-            request_id=request_id, key_id=principal.key_id, key_name=principal.name, endpoint=job.endpoint,
-            model=job.spec.id, channel=channel[:100], n=job.n, images=len(body["data"]), size=job.size,
-            quality=body.get("quality") or job.quality, status=200,
+            request_id=ticket.request_id, key_id=ticket.principal.key_id, key_name=ticket.principal.name,
+            endpoint=job.endpoint, model=job.spec.id, channel=channel[:100], n=job.n,
+            images=len(body["data"]) if body is not None else 0, size=job.size,
+            quality=(body or {}).get("quality") or job.quality, status=status,
             latency_ms=int((time.perf_counter() - started) * 1000),
-            input_tokens=usage["input_tokens"], output_tokens=usage["output_tokens"],
-            text_tokens=usage["input_tokens_details"]["text_tokens"],
-            image_tokens=usage["input_tokens_details"]["image_tokens"],
-            upstream_cost=sum(costs) if costs else None,
+            input_tokens=usage.get("input_tokens", 0), output_tokens=usage.get("output_tokens", 0),
+            text_tokens=details.get("text_tokens", 0), image_tokens=details.get("image_tokens", 0),
+            price_micros=charge.price_micros if charge is not None else 0,
+            upstream_cost_micros=charge.upstream_cost_micros if charge is not None else None,
         )

@@ -72,6 +72,8 @@ class ImagesUsage(BaseModel):
     total_tokens: int
     input_tokens_details: InputTokensDetails
     images: int | None = Field(None, description="imagegate: images produced.")
+    cost_usd: float | None = Field(None, description="imagegate: what this request was charged, in USD "
+                                   "(also in the x-imagegate-cost header).")
 
 
 class Image(BaseModel):
@@ -122,3 +124,61 @@ def request_body(*bodies: tuple[type[BaseModel], str]) -> dict[str, Any]:
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse} for status in statuses}
+
+
+class KeyObject(BaseModel):
+    """imagegate admin: a client key (never the key itself) with its limits and spend."""
+
+    id: int
+    object: Literal["api_key"] = "api_key"
+    name: str
+    prefix: str = Field(description="The key's first characters, to recognise it.")
+    status: Literal["active", "revoked", "expired"]
+    created_at: int
+    revoked_at: int | None
+    expires_at: int | None
+    models: list[str] | None = Field(description="The only models the key may use; null: all.")
+    rpm: int | None
+    budget_usd: float | None
+    budget_period: Literal["day", "week", "month", "total"] | None
+    spent_usd: float = Field(description="Spent in the current budget period (0 without a budget).")
+    reserved_usd: float = Field(description="Held by requests in flight.")
+    spent_total_usd: float = Field(description="Spent over the key's life.")
+    requests: int
+
+
+class KeyCreated(KeyObject):
+    key: str = Field(description="The key itself: shown this once, stored only as a hash.")
+
+
+class KeyList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[KeyObject]
+
+
+class UsageLine(BaseModel):
+    group: str = Field(description="The model, key name or UTC day; 'total' in the total line.")
+    requests: int
+    failed: int
+    images: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    upstream_cost_usd: float = Field(description="What upstreams that report a cost said they charged.")
+
+
+class BudgetState(BaseModel):
+    budget_usd: float
+    budget_period: Literal["day", "week", "month", "total"]
+    spent_usd: float
+    reserved_usd: float
+
+
+class UsageReport(BaseModel):
+    object: Literal["usage_report"] = "usage_report"
+    by: Literal["model", "key", "day"]
+    since: int | None
+    key: str | None = Field(description="The key the report is limited to (name), if any.")
+    data: list[UsageLine]
+    total: UsageLine
+    budget: BudgetState | None = Field(None, description="/v1/usage: the caller's budget, if it has one.")

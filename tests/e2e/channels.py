@@ -95,9 +95,18 @@ def access_line(gateway: Gateway, request_id: str) -> dict[str, Any]:
 
 
 def usage_rows(gateway: Gateway, request_id: str) -> int:
+    """Usage rows of successful answers (a failed request's row records its status at price 0)."""
     with sqlite3.connect(gateway.data_dir / "imagegate.db") as db:
-        (count,) = db.execute("select count(*) from usage where request_id = ?", (request_id,)).fetchone()
+        (count,) = db.execute("select count(*) from usage where request_id = ? and status = 200",
+                              (request_id,)).fetchone()
     return int(count)
+
+
+def charges(gateway: Gateway, request_id: str) -> list[tuple[int, int]]:
+    """(status, price in micro-dollars) of every usage row of a request."""
+    with sqlite3.connect(gateway.data_dir / "imagegate.db") as db:
+        rows = db.execute("select status, price_micros from usage where request_id = ?", (request_id,)).fetchall()
+    return [(int(status), int(price)) for status, price in rows]
 
 
 def reload(gateway: Gateway) -> dict[str, Any]:

@@ -15,7 +15,17 @@ import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI, error_body
 
-from .channels import access_line, channel, channel_state, metric, reload, usage_rows, wait_for, write_config
+from .channels import (
+    access_line,
+    channel,
+    channel_state,
+    charges,
+    metric,
+    reload,
+    usage_rows,
+    wait_for,
+    write_config,
+)
 from .conftest import Gateway, start_gateway, stop_gateway
 from .helpers import decode, mask, png
 
@@ -150,7 +160,7 @@ def test_every_attempt_failing_is_a_502_that_costs_nothing(gateway: Gateway,
     assert access_line(gateway, "all-fail-1")["attempts"] == 3
     assert generate(gateway, "all-fail-2").status_code == 200
     wait_for(lambda: usage_rows(gateway, "all-fail-2"), "the usage row of the next request")  # written in order
-    assert usage_rows(gateway, "all-fail-1") == 0
+    assert charges(gateway, "all-fail-1") == [(502, 0)]
 
 
 def test_deadline_is_never_exceeded(gateway: Gateway, fakes: Fakes) -> None:

@@ -82,7 +82,7 @@ def test_every_log_line_of_a_request_carries_its_id(gateway: Gateway, fakes: tup
     line = access_line(gateway, "log-1")
     assert {k: line[k] for k in ("key", "model", "channel", "attempts", "status", "images", "cost_usd")} == {
         "key": "master", "model": "gpt-image-1", "channel": "backup", "attempts": 2, "status": 200, "images": 1,
-        "cost_usd": None}
+        "cost_usd": 0.1667}
     assert line["latency_ms"] > 0
     retry = [x for x in log_lines(gateway, "log-1") if x["msg"] == "upstream attempt failed"]
     assert retry and retry[0]["channel"] == "primary" and retry[0]["kind"] == "server_error"
@@ -103,6 +103,7 @@ def test_metrics_need_the_metrics_or_master_key(gateway: Gateway, client_key: st
 
 def test_metrics_count_requests_images_and_latency(gateway: Gateway, client_key: str) -> None:
     before = metric(gateway, "imagegate_images_total", model="dall-e-3")
+    cost_before = metric(gateway, "imagegate_cost_usd_total", model="dall-e-3")
     with gateway.client(client_key) as client:
         client.images.generate(model="dall-e-3", prompt="p", n=2)
     assert metric(gateway, "imagegate_images_total", model="dall-e-3") == before + 2
@@ -112,7 +113,7 @@ def test_metrics_count_requests_images_and_latency(gateway: Gateway, client_key:
     assert metric(gateway, "imagegate_upstream_duration_seconds_count", channel="primary") >= 2
     assert metric(gateway, "imagegate_channel_in_flight", channel="primary") == 0
     assert metric(gateway, "imagegate_channel_state", channel="primary", state="healthy") == 1
-    assert metric(gateway, "imagegate_cost_usd_total", model="dall-e-3") == 0
+    assert metric(gateway, "imagegate_cost_usd_total", model="dall-e-3") == pytest.approx(cost_before + 0.08)
 
 
 def test_admin_channels(gateway: Gateway, client_key: str) -> None:

@@ -44,7 +44,7 @@ def test_env_over_file_for_failover_settings(tmp_path: Path, monkeypatch: pytest
 
 def test_channel_overrides_reach_its_health(tmp_path: Path) -> None:
     text = "allowed_fails = 4\ncooldown = 20\n" + channel("a", "allowed_fails = 1\ncooldown = 2.5") + channel("b")
-    _, router = build_routing(load_settings(write(tmp_path, text)))
+    router = build_routing(load_settings(write(tmp_path, text))).router
     a, b = router.channels
     assert (a.health.allowed_fails, a.health.cooldown) == (1, 2.5)
     assert (b.health.allowed_fails, b.health.cooldown, b.health.window) == (4, 20.0, 60.0)
@@ -52,13 +52,13 @@ def test_channel_overrides_reach_its_health(tmp_path: Path) -> None:
 
 def test_per_model_deadline(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, channel() + '[models."gpt-image-1"]\ndeadline = 120\n'))
-    catalog, _ = build_routing(settings)
+    catalog = build_routing(settings).catalog
     assert catalog.get("gpt-image-1").deadline == 120.0 and catalog.get("dall-e-3").deadline is None
 
 
 def test_azure_channel(tmp_path: Path) -> None:
     text = channel("az", 'provider = "azure-openai"\napi_version = "2024-10-21"', '{"dall-e-3" = "my-deployment"}')
-    _, router = build_routing(load_settings(write(tmp_path, text)))
+    router = build_routing(load_settings(write(tmp_path, text))).router
     (az,) = router.channels
     assert (az.provider, az.api_version, az.models) == ("azure-openai", "2024-10-21", {"dall-e-3": "my-deployment"})
 

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
+import orjson
 import pytest
 
-from imagegate.auth import MASTER
+from imagegate.auth import MASTER, Principal
+from imagegate.billing import Billing
 from imagegate.dispatch import Dispatcher
 from imagegate.errors import ContentPolicy
 from imagegate.ledger import Database, UsageRecorder
+from imagegate.ledger.budget import Budgets
+from imagegate.ledger.idempotency import Idempotency
+from imagegate.ledger.price_list import DEFAULT_PRICES
+from imagegate.ledger.prices import PriceTable
 from imagegate.metrics import Metrics
+from imagegate.normalise import ImageJob
 from imagegate.pipeline import Pipeline
 from imagegate.policy import Policy
 from imagegate.providers.base import Call, UpstreamImage, UpstreamResult
@@ -42,11 +49,27 @@ class Provider:
         return None
 
 
-def pipeline(tmp_path: Path, provider: Provider) -> tuple[Pipeline, UsageRecorder]:
+class Run:
+    """The pipeline, answering with the decoded body (no database: the master key is batched, unbudgeted)."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    async def run(self, job: ImageJob, principal: Principal, request_id: str) -> dict[str, Any]:
+        answer = await self.pipeline.run(job, principal, request_id)
+        body: dict[str, Any] = orjson.loads(answer.content)
+        return body
+
+
+def pipeline(tmp_path: Path, provider: Provider) -> tuple[Run, UsageRecorder]:
     channel = Channel("c", "fake", "https://upstream.test", "k", {"flux-kontext-pro": "kontext"}, client=provider)
-    usage = UsageRecorder(cast(Database, None))
+    db = cast(Database, None)
+    usage = UsageRecorder(db)
+    prices = PriceTable({"flux-kontext-pro": DEFAULT_PRICES["flux-kontext-pro"]})
+    billing = Billing(db, prices, usage, Budgets(db), Idempotency(db, 60))
     signer = Signer(b"secret", 60, "http://gateway.test")
-    return Pipeline(Dispatcher(Router([channel]), Policy(), Metrics()), LocalStore(tmp_path), signer, usage), usage
+    dispatcher = Dispatcher(Router([channel]), Policy(), Metrics())
+    return Run(Pipeline(dispatcher, LocalStore(tmp_path), signer, billing)), usage
 
 
 async def test_calls_follow_the_provider_s_batch_size(tmp_path: Path) -> None:
@@ -58,14 +81,16 @@ async def test_calls_follow_the_provider_s_batch_size(tmp_path: Path) -> None:
     assert body["aspect_ratio"] == "21:9" and "size" not in body
     assert all((item["width"], item["height"]) == (1536, 640) for item in body["data"])
     row = usage.queue.get_nowait()
-    assert row.upstream_cost == pytest.approx(0.5) and row.images == 10
+    assert (row.upstream_cost_micros, row.price_micros, row.images) == (500_000, 400_000, 10)
+    assert body["usage"]["cost_usd"] == 0.4
 
 
-async def test_a_failed_call_fails_the_request(tmp_path: Path) -> None:
+async def test_a_failed_call_fails_the_request_and_costs_nothing(tmp_path: Path) -> None:
     run, usage = pipeline(tmp_path, Provider(failing=frozenset({4})))
     with pytest.raises(ContentPolicy):
         await run.run(job(n=10), MASTER, "r2")
-    assert usage.queue.empty()
+    row = usage.queue.get_nowait()
+    assert (row.status, row.price_micros, row.images) == (400, 0, 0)
 
 
 async def test_partial_results_keep_what_was_made(tmp_path: Path) -> None:
@@ -74,7 +99,8 @@ async def test_partial_results_keep_what_was_made(tmp_path: Path) -> None:
     assert len(body["data"]) == 6 and body["usage"]["images"] == 6
     assert [e["code"] for e in body["errors"]] == ["content_policy_violation"]
     assert all(item["url"].startswith("http://gateway.test/") for item in body["data"])
-    assert usage.queue.get_nowait().upstream_cost == pytest.approx(0.3)
+    row = usage.queue.get_nowait()
+    assert (row.upstream_cost_micros, row.price_micros) == (300_000, 240_000)
 
 
 async def test_partial_results_with_nothing_made_fail(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import hmac
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
@@ -14,6 +14,9 @@ from ..auth import Principal, bearer
 from ..context import current
 from ..errors import InvalidRequest, PayloadTooLarge, PermissionDenied
 from ..gateway import Gateway
+from ..ledger.idempotency import HEADER
+from ..ledger.money import usd_text
+from ..pipeline import Answer
 
 _bearer = HTTPBearer(auto_error=False, description="An imagegate key, or the master key.")
 MAX_JSON_BYTES = 2 * 1024 * 1024
@@ -39,6 +42,15 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+async def get_admitted(principal: PrincipalDep, gateway: GatewayDep) -> Principal:
+    """The principal, once its requests-per-minute window has room (else 429 with Retry-After)."""
+    await gateway.limiter.admit(principal)
+    return principal
+
+
+AdmittedDep = Annotated[Principal, Depends(get_admitted)]
+
+
 async def get_master(principal: PrincipalDep) -> Principal:
     """Operator routes: the master key only (401 without a valid key, 403 with a client key)."""
     if not principal.is_master:
@@ -47,6 +59,20 @@ async def get_master(principal: PrincipalDep) -> Principal:
 
 
 MasterDep = Annotated[Principal, Depends(get_master)]
+
+
+async def idempotency_key(value: Annotated[str | None, Header(
+        alias=HEADER, description="Retries with the same key and body within 24 h get the first answer and are "
+                                  "charged once; the same key with another body is a 409.")] = None) -> str | None:
+    if value is None:
+        return None
+    if not 1 <= len(value) <= 255 or not value.isascii() or not value.isprintable():
+        raise InvalidRequest(f"'{HEADER}' must be 1 to 255 printable ASCII characters.", param=HEADER,
+                             code="invalid_value")
+    return value
+
+
+IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
 async def get_scraper(request: Request, gateway: GatewayDep,
@@ -92,3 +118,11 @@ async def read_json(request: Request, limit: int = MAX_JSON_BYTES) -> dict[str, 
 def json_response(body: Any, request_id: str | None = None, status: int = 200) -> Response:
     headers = {"x-request-id": request_id} if request_id else None
     return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+def image_response(answer: Answer, request_id: str) -> Response:
+    """The pipeline's answer, with ``x-imagegate-cost`` (USD); a replayed answer says so."""
+    headers = {"x-request-id": request_id, "x-imagegate-cost": usd_text(answer.cost_micros)}
+    if answer.replayed:
+        headers["idempotent-replayed"] = "true"
+    return Response(answer.content, 200, headers, media_type="application/json")

@@ -1,16 +1,24 @@
-"""``/v1/images/*``: parse, validate, hand to the pipeline, answer. Nothing else happens here."""
+"""``/v1/images/*``: parse, validate, hand to the pipeline, answer. Nothing else happens here.
+
+The pipeline runs detached from the connection (:meth:`Gateway.detach`): a client that goes
+away mid-request doesn't stop it, so the upstream's images are still stored and billed.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ..auth import Principal
+from ..billing import IdempotentRequest
 from ..fields import coerce
+from ..gateway import Gateway
 from ..inputs import check_inputs
+from ..ledger.idempotency import fingerprint
 from ..normalise import normalise
+from ..pipeline import Answer
 from ..schema import (
     CreateImageEditJsonRequest,
     CreateImageEditRequest,
@@ -20,57 +28,70 @@ from ..schema import (
     error_responses,
     request_body,
 )
-from .deps import GatewayDep, PrincipalDep, RequestIdDep, json_response, read_json
+from .deps import AdmittedDep, GatewayDep, IdempotencyKeyDep, RequestIdDep, image_response, read_json
 from .json_images import json_form
-from .uploads import read_form
+from .uploads import Form, read_form
 
 router = APIRouter(prefix="/v1/images", tags=["images"])
-ERRORS = error_responses(400, 401, 403, 404, 413, 429, 502, 504)
+ERRORS = error_responses(400, 401, 403, 404, 409, 413, 429, 502, 503, 504)
 MB = 1024 * 1024
 
 
 @router.post("/generations", response_model=ImagesResponse, responses=ERRORS,
              openapi_extra=request_body((CreateImageRequest, "application/json")))
-async def generations(request: Request, gateway: GatewayDep, principal: PrincipalDep,
-                      request_id: RequestIdDep) -> Response:
+async def generations(request: Request, gateway: GatewayDep, principal: AdmittedDep, request_id: RequestIdDep,
+                      idempotency_key: IdempotencyKeyDep) -> Response:
     values = coerce("generations", await read_json(request))
-    spec = gateway.model(values.get("model") or gateway.settings.default_model)
+    spec = gateway.model(values.get("model") or gateway.settings.default_model, principal)
     job = normalise("generations", values, spec)
-    return json_response(await gateway.pipeline.run(job, principal, request_id), request_id)
+    idem = IdempotentRequest(idempotency_key, fingerprint("generations", values)) if idempotency_key else None
+    answer = await gateway.detach(gateway.pipeline.run(job, principal, request_id, idem))
+    return image_response(answer, request_id)
 
 
-async def _multipart(endpoint: str, default_model: str, request: Request, gateway: GatewayDep,
-                     principal: PrincipalDep, request_id: str) -> dict[str, Any]:
+async def _run_form(endpoint: str, default_model: str, form: Form, gateway: Gateway, principal: Principal,
+                    request_id: str, idempotency_key: str | None) -> Answer:
+    """Validate a parsed edit or variation and run it; the uploads are deleted when it ends."""
+    try:
+        values = coerce(endpoint, form.fields)
+        spec = gateway.model(values.get("model") or default_model, principal)
+        if endpoint == "edits" and form.mask is not None:
+            spec = gateway.for_mask(spec)
+        job = normalise(endpoint, values, spec)
+        job.images, job.mask = await check_inputs(endpoint, form.images, form.mask, spec,
+                                                  gateway.settings.max_image_pixels)
+        idem = None
+        if idempotency_key:
+            files = [u.path for u in form.images] + ([form.mask.path] if form.mask is not None else [])
+            idem = IdempotentRequest(idempotency_key, await asyncio.to_thread(fingerprint, endpoint, values, files))
+        return await gateway.pipeline.run(job, principal, request_id, idem)
+    finally:
+        asyncio.get_running_loop().run_in_executor(None, form.cleanup)  # unlinking is slow; not on the loop
+
+
+async def _with_files(endpoint: str, default_model: str, request: Request, gateway: Gateway, principal: Principal,
+                      request_id: str, idempotency_key: str | None) -> Response:
+    """Multipart (or, for edits, JSON with data URLs) into temp files, then the detached run."""
     settings = gateway.settings
     if endpoint == "edits" and request.headers.get("content-type", "").startswith("application/json"):
         form = json_form(await read_json(request, settings.max_body_mb * MB), settings.max_image_mb * MB)
     else:
         form = await read_form(request, max_body=settings.max_body_mb * MB, max_file=settings.max_image_mb * MB)
-    try:
-        values = coerce(endpoint, form.fields)
-        spec = gateway.model(values.get("model") or default_model)
-        if endpoint == "edits" and form.mask is not None:
-            spec = gateway.for_mask(spec)
-        job = normalise(endpoint, values, spec)
-        job.images, job.mask = await check_inputs(endpoint, form.images, form.mask, spec,
-                                                  settings.max_image_pixels)
-        return await gateway.pipeline.run(job, principal, request_id)
-    finally:
-        asyncio.get_running_loop().run_in_executor(None, form.cleanup)  # unlinking is slow; not on the loop
+    work = _run_form(endpoint, default_model, form, gateway, principal, request_id, idempotency_key)
+    return image_response(await gateway.detach(work), request_id)
 
 
 @router.post("/edits", response_model=ImagesResponse, responses=ERRORS,
              openapi_extra=request_body((CreateImageEditRequest, "multipart/form-data"),
-                                                       (CreateImageEditJsonRequest, "application/json")))
-async def edits(request: Request, gateway: GatewayDep, principal: PrincipalDep,
-                request_id: RequestIdDep) -> Response:
-    body = await _multipart("edits", gateway.settings.default_model, request, gateway, principal, request_id)
-    return json_response(body, request_id)
+                                        (CreateImageEditJsonRequest, "application/json")))
+async def edits(request: Request, gateway: GatewayDep, principal: AdmittedDep, request_id: RequestIdDep,
+                idempotency_key: IdempotencyKeyDep) -> Response:
+    default = gateway.settings.default_model
+    return await _with_files("edits", default, request, gateway, principal, request_id, idempotency_key)
 
 
 @router.post("/variations", response_model=ImagesResponse, responses=ERRORS,
              openapi_extra=request_body((CreateImageVariationRequest, "multipart/form-data")))
-async def variations(request: Request, gateway: GatewayDep, principal: PrincipalDep,
-                     request_id: RequestIdDep) -> Response:
-    body = await _multipart("variations", "dall-e-2", request, gateway, principal, request_id)
-    return json_response(body, request_id)
+async def variations(request: Request, gateway: GatewayDep, principal: AdmittedDep, request_id: RequestIdDep,
+                     idempotency_key: IdempotencyKeyDep) -> Response:
+    return await _with_files("variations", "dall-e-2", request, gateway, principal, request_id, idempotency_key)

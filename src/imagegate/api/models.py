@@ -36,11 +36,13 @@ def describe(spec: ModelSpec) -> dict[str, Any]:
 
 
 @router.get("", response_model=ModelList, responses=error_responses(401))
-async def list_models(gateway: GatewayDep, _: PrincipalDep) -> Response:
-    data = [describe(gateway.catalog.get(m)) for m in gateway.router.served()]
+async def list_models(gateway: GatewayDep, principal: PrincipalDep) -> Response:
+    """The models this key may use."""
+    served = gateway.router.served()
+    data = [describe(gateway.catalog.get(m)) for m in served if principal.models is None or m in principal.models]
     return json_response({"object": "list", "data": data})
 
 
-@router.get("/{model_id:path}", response_model=ModelObject, responses=error_responses(401, 404))
-async def get_model(model_id: str, gateway: GatewayDep, _: PrincipalDep) -> Response:
-    return json_response(describe(gateway.model(model_id)))
+@router.get("/{model_id:path}", response_model=ModelObject, responses=error_responses(401, 403, 404))
+async def get_model(model_id: str, gateway: GatewayDep, principal: PrincipalDep) -> Response:
+    return json_response(describe(gateway.model(model_id, principal)))

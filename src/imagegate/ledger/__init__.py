@@ -1,5 +1,5 @@
-from .db import Database
-from .keys import KeyRecord, Keys
+from .db import Database, DatabaseUnavailable
+from .keys import KeyRecord, Keys, KeyView
 from .usage import UsageRecorder, UsageRow
 
-__all__ = ["Database", "KeyRecord", "Keys", "UsageRecorder", "UsageRow"]
+__all__ = ["Database", "DatabaseUnavailable", "KeyRecord", "KeyView", "Keys", "UsageRecorder", "UsageRow"]

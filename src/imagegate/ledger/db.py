@@ -1,15 +1,38 @@
-"""The database behind the ledger: SQLite (WAL) by default, PostgreSQL by URL."""
+"""The database behind the ledger: SQLite (WAL) by default, PostgreSQL by URL.
+
+Writes go through :meth:`Database.begin`, reads through :meth:`Database.connect`. On SQLite,
+imagegate emits the BEGIN itself: ``BEGIN IMMEDIATE`` for writes (the write lock is taken up
+front, so concurrent writers queue on ``busy_timeout`` instead of failing on a lock upgrade,
+and DDL is transactional), a plain ``BEGIN`` for reads (one consistent snapshot).
+
+A database that can't be reached, or stops answering, surfaces as :class:`DatabaseUnavailable`
+(503 ``database_unavailable``) with the URL's password hidden; the transaction that failed
+leaves nothing behind.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from .tables import metadata
+from ..errors import ServiceUnavailable
+from .migrate import upgrade
+
+log = logging.getLogger("imagegate.ledger")
+UNREACHABLE = (OSError, sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
 
 
 def default_url(data_dir: Path) -> str:
@@ -24,7 +47,8 @@ def safe_url(url: str) -> str:
         return "<unparsable database URL>"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _: Any) -> None:
+    dbapi_connection.isolation_level = None  # imagegate emits BEGIN itself (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -33,21 +57,50 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("imagegate_write") else "BEGIN")
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
-        is_sqlite = url.startswith("sqlite")
-        if is_sqlite:
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
             path = make_url(url).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not is_sqlite)
-        if is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not self.is_sqlite)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+        self._writer = self.engine.execution_options(imagegate_write=True)
 
-    async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+    def unavailable(self, exc: BaseException) -> DatabaseUnavailable:
+        log.warning("database %s unavailable: %s: %s", safe_url(self.url), type(exc).__name__, exc)
+        return DatabaseUnavailable("The ledger database is unavailable; nothing was charged. Try again shortly.")
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed when the block ends, rolled back on any error."""
+        try:
+            async with self._writer.begin() as conn:
+                yield conn
+        except UNREACHABLE as exc:
+            raise self.unavailable(exc) from exc
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only connection (one snapshot on SQLite)."""
+        try:
+            async with self.engine.connect() as conn:
+                yield conn
+        except UNREACHABLE as exc:
+            raise self.unavailable(exc) from exc
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest migration (safe to run from many processes at once)."""
+        async with self.begin() as conn:
+            await upgrade(conn)
 
     async def close(self) -> None:
         await self.engine.dispose()

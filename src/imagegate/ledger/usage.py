@@ -1,4 +1,14 @@
-"""Usage rows, written off the request path by one background writer that batches inserts."""
+"""Usage rows: one per request that reached an upstream, with its price (0 when it failed).
+
+Two ways in, chosen per request by :mod:`imagegate.billing`:
+
+- :func:`insert`, inside the transaction that settles a budget hold or stores an idempotent
+  answer: the row and the charge are written together, synchronously, so a crash can't lose a
+  settled charge;
+- :class:`UsageRecorder`, for everything else: ``record()`` never waits on the database, and one
+  background writer batches the inserts. The trade-off: a process killed outright (SIGKILL,
+  power loss) loses the rows of the last few milliseconds; a normal shutdown writes them all.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .db import Database
 from .tables import usage
@@ -34,9 +45,13 @@ class UsageRow:
     output_tokens: int = 0
     text_tokens: int = 0
     image_tokens: int = 0
-    price_usd: float | None = None
-    upstream_cost: float | None = None
+    price_micros: int = 0
+    upstream_cost_micros: int | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+async def insert(conn: AsyncConnection, rows: list[UsageRow]) -> None:
+    await conn.execute(sa.insert(usage), [asdict(r) for r in rows])
 
 
 class UsageRecorder:
@@ -54,8 +69,8 @@ class UsageRecorder:
         self.queue.put_nowait(row)
 
     async def _write(self, rows: list[UsageRow]) -> None:
-        async with self.db.engine.begin() as conn:
-            await conn.execute(sa.insert(usage), [asdict(r) for r in rows])
+        async with self.db.begin() as conn:
+            await insert(conn, rows)
 
     async def _run(self) -> None:
         while True:

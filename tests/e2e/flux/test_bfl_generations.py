@@ -29,7 +29,8 @@ def test_defaults(bfl_client: openai.OpenAI, bfl: FakeBFL, bfl_gateway: Gateway)
     assert (item["width"], item["height"]) == (1024, 1024)
     assert body["aspect_ratio"] == "1:1" and body["output_format"] == "png"
     assert body["usage"] == {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
-                             "input_tokens_details": {"text_tokens": 0, "image_tokens": 0}, "images": 1}
+                             "input_tokens_details": {"text_tokens": 0, "image_tokens": 0}, "images": 1,
+                             "cost_usd": 0.04}
     link = item["url"]
     assert link.startswith(bfl_gateway.url) and bfl.origin not in link
     image = Image.open(io.BytesIO(httpx.get(link, timeout=10).content))
@@ -165,7 +166,8 @@ def test_n_fans_out_with_spread_seeds(bfl_client: openai.OpenAI, bfl: FakeBFL, b
     assert len({item["url"] for item in body["data"]}) == 10
     row = usage_row(bfl_gateway, raw.http_response.headers["x-request-id"])
     assert (row["n"], row["images"], row["channel"]) == (10, 10, "bfl")
-    assert float(row["upstream_cost"]) == pytest.approx(0.40)
+    assert row["upstream_cost_micros"] == 400_000 and row["price_micros"] == 400_000
+    assert body["usage"]["cost_usd"] == 0.4 and raw.http_response.headers["x-imagegate-cost"] == "0.4"
 
 
 def test_n_above_ten_is_refused(bfl_client: openai.OpenAI) -> None:

@@ -1,0 +1,46 @@
+"""``imagegate serve | keys ... | usage | channels``: run the gateway, manage client keys, read the ledger,
+see the channels."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from ..logs import logging_config
+from .channels import channels
+from .common import ConfigOpt, routing, settings, with_db
+from .keys import keys_app
+from .usage import usage
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="imagegate: an OpenAI-compatible image gateway.")
+app.add_typer(keys_app, name="keys")
+app.command()(usage)
+app.command()(channels)
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (IMAGEGATE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (IMAGEGATE_PORT).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning, error.")] = "info",
+) -> None:
+    """Run the gateway (after bringing the ledger's schema up to date)."""
+    if host is not None:
+        os.environ["IMAGEGATE_HOST"] = host
+    if port is not None:
+        os.environ["IMAGEGATE_PORT"] = str(port)
+    current = settings(config)
+    served = routing(current).router.served()
+    if not served:
+        typer.echo("imagegate: warning: no upstream configured (set OPENAI_API_KEY or add [[channels]])", err=True)
+    with_db(current, lambda db: asyncio.sleep(0))
+    typer.echo(f"imagegate: serving {', '.join(served) or 'no models'} on {current.base_url}", err=True)
+    uvicorn.run("imagegate.app:create_app_from_env", factory=True, host=current.host, port=current.port,
+                workers=workers, log_level=log_level, log_config=logging_config(log_level), access_log=False,
+                proxy_headers=False)

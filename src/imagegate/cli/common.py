@@ -1,0 +1,82 @@
+"""What every command shares: settings, the ledger database, and failing with a clear one-line message.
+
+Exit codes: 0 done, 1 the database can't be used (or the key named doesn't exist), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from ..config import Settings, load_settings
+from ..errors import ApiError
+from ..gateway import ConfigError, Routing, build_routing
+from ..ledger import Database, DatabaseUnavailable
+from ..ledger.db import default_url, safe_url
+
+T = TypeVar("T")
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file (or IMAGEGATE_CONFIG).")]
+OPTIONS = {"name": "--name", "budget_usd": "--budget", "budget_period": "--budget-period", "models": "--models",
+           "rpm": "--rpm", "expires_at": "--expires"}
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"imagegate: {message}", err=True)
+    return typer.Exit(code)
+
+
+def invalid(exc: ValidationError) -> typer.Exit:
+    """A limits validation error as ``invalid --option: why``, exit 2."""
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    return fail(f"invalid {OPTIONS.get(field, field or 'input')}: {first['msg']}", 2)
+
+
+def settings(config: Path | None) -> Settings:
+    if config is not None:
+        os.environ["IMAGEGATE_CONFIG"] = str(config)
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        raise fail(f"invalid configuration: {exc}", 2) from None
+    except (FileNotFoundError, ValueError) as exc:
+        raise fail(f"invalid configuration: {str(exc).splitlines()[0]}", 2) from None
+
+
+def routing(config: Settings) -> Routing:
+    try:
+        return build_routing(config)
+    except ConfigError as exc:
+        raise fail(f"invalid configuration: {exc}", 2) from None
+
+
+def with_db(config: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the ledger (migrating it to the newest schema), run ``work``, close it."""
+    url = config.database_url or default_url(config.data_dir)
+
+    async def run() -> T:
+        db = Database(url)
+        try:
+            await db.migrate()
+            return await work(db)
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(run())
+    except DatabaseUnavailable as exc:
+        cause = exc.__cause__
+        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0] if cause else exc.message
+        raise fail(f"cannot reach the database at {safe_url(url)}: {reason}", 1) from None
+    except ApiError as exc:
+        raise fail(exc.message, 2) from None
+    except Exception as exc:
+        if type(exc).__module__.startswith(("sqlalchemy", "asyncpg", "sqlite3", "alembic")):
+            raise fail(f"cannot use the database at {safe_url(url)}: {type(exc).__name__}", 1) from None
+        raise

@@ -1,0 +1,137 @@
+"""Price calculators, one per pricing kind. Each answers two questions about a job:
+
+- :meth:`hold`: the most it may cost, reserved against a budget before the upstream is called;
+- :meth:`charge`: what it did cost, from what came back.
+
+Neither ever answers a silent 0: a model without a price is refused when the configuration is
+loaded (:mod:`.prices`), and a token-priced answer without token counts is charged its hold.
+A price of 0 exists only when someone wrote it down.
+
+Per-image tables are keyed ``"SIZE/QUALITY"``, ``"SIZE"``, ``"*/QUALITY"`` or ``"*"``, most
+specific first: ``{"1024x1024": 0.04, "1024x1024/hd": 0.08}`` prices dall-e-3's square image
+at 0.04 for standard quality and 0.08 for hd.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..config import PriceConfig
+from .money import MICROS, to_micros
+
+if TYPE_CHECKING:
+    from ..normalise import ImageJob
+    from ..providers.base import TokenUsage
+
+PER_MILLION = 1_000_000
+AUTO = (None, "auto")
+
+
+def lookup(table: Mapping[str, int], size: str | None, quality: str | None) -> int | None:
+    """The most specific entry for ``size`` and ``quality``, or ``None``."""
+    for key in (f"{size}/{quality}", f"{size}", f"*/{quality}", "*"):
+        if key in table:
+            return table[key]
+    return None
+
+
+def worst(table: Mapping[str, int], sizes: Iterable[str | None], qualities: Iterable[str | None]) -> int:
+    """The largest entry over every size × quality (for holds when the upstream chooses)."""
+    qualities = tuple(qualities)
+    found = [v for s in sizes for q in qualities if (v := lookup(table, s, q)) is not None]
+    if not found:
+        raise ValueError("no entry covers these sizes and qualities")
+    return max(found)
+
+
+def _choices(job: ImageJob) -> tuple[tuple[str | None, ...], tuple[str | None, ...]]:
+    """Sizes and qualities the upstream may pick for ``job``: every allowed one where it says auto."""
+    sizes = job.spec.sizes if job.size in AUTO else (job.size,)
+    qualities = tuple(q for q in job.spec.qualities if q != "auto") if job.quality in AUTO else (job.quality,)
+    return sizes, qualities
+
+
+@dataclass(frozen=True, slots=True)
+class PerImage:
+    """A price per image (micro-dollars), by size and quality."""
+
+    table: Mapping[str, int]
+
+    def unit(self, size: str | None, quality: str | None) -> int:
+        price = lookup(self.table, size, quality)
+        if price is None:
+            raise LookupError(f"no per-image price for size {size!r}, quality {quality!r}")
+        return price
+
+    def hold(self, job: ImageJob) -> int:
+        return job.n * self.unit(job.size, job.quality)
+
+    def charge(self, job: ImageJob, usage: TokenUsage | None, images: int) -> int:
+        return images * self.unit(job.size, job.quality)
+
+    def uncovered(self, sizes: Iterable[str | None], qualities: Iterable[str | None]) -> list[str]:
+        """The size/quality pairs this table can't price (checked when the config loads)."""
+        qualities = tuple(qualities)
+        return [f"{s}/{q}" for s in sizes for q in qualities if lookup(self.table, s, q) is None]
+
+
+@dataclass(frozen=True, slots=True)
+class PerToken:
+    """Token prices (micro-dollars per 1M tokens) and what a hold assumes about the output."""
+
+    text_input: int
+    image_input: int
+    image_output: int
+    output_tokens: Mapping[str, int]
+    input_image_tokens: int
+
+    def _cost(self, text: int, image: int, output: int) -> int:
+        total = text * self.text_input + image * self.image_input + output * self.image_output
+        return (total + PER_MILLION // 2) // PER_MILLION
+
+    def hold(self, job: ImageJob) -> int:
+        """Text tokens ≤ prompt bytes (byte-level BPE); output from the size × quality table."""
+        sizes, qualities = _choices(job)
+        output = job.n * worst(self.output_tokens, sizes, qualities)
+        text = len((job.prompt or "").encode())
+        return self._cost(text, len(job.images) * self.input_image_tokens, output)
+
+    def charge(self, job: ImageJob, usage: TokenUsage | None, images: int) -> int:
+        """The upstream's counts; input tokens it didn't break down are image tokens if images went in."""
+        if usage is None:
+            return self.hold(job) * images // max(job.n, 1)
+        rest = max(usage.input_tokens - usage.text_tokens - usage.image_tokens, 0)
+        text, image = (usage.text_tokens, usage.image_tokens + rest) if job.images else \
+            (usage.text_tokens + rest, usage.image_tokens)
+        return self._cost(text, image, usage.output_tokens)
+
+    def uncovered(self, sizes: Iterable[str | None], qualities: Iterable[str | None]) -> list[str]:
+        qualities = tuple(qualities)
+        return [f"{s}/{q}" for s in sizes for q in qualities
+                if s not in AUTO and q not in AUTO and lookup(self.output_tokens, s, q) is None]
+
+
+Price = PerImage | PerToken
+
+
+def from_config(config: PriceConfig, default_output_tokens: Mapping[str, int], input_image_tokens: int) -> Price:
+    """A ``[prices."<model>"]`` table → its calculator (the config model has checked its shape)."""
+    if config.per_image is not None:
+        table = config.per_image if isinstance(config.per_image, dict) else {"*": config.per_image}
+        return PerImage({key: to_micros(value) for key, value in table.items()})
+    assert config.text_input is not None and config.image_input is not None and config.image_output is not None
+    return PerToken(
+        to_micros(config.text_input), to_micros(config.image_input), to_micros(config.image_output),
+        config.output_tokens or default_output_tokens,
+        config.input_image_tokens if config.input_image_tokens is not None else input_image_tokens,
+    )
+
+
+def describe(price: Price) -> str:
+    """One line for logs and the CLI."""
+    if isinstance(price, PerImage):
+        return "per image: " + ", ".join(f"{k} ${v / MICROS:g}" for k, v in price.table.items())
+    return (f"per 1M tokens: text in ${price.text_input / MICROS:g}, image in ${price.image_input / MICROS:g}, "
+            f"image out ${price.image_output / MICROS:g}")
