@@ -77,12 +77,17 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"ledger backends: sqlite only -- POSTGRESQL UNREACHABLE at {ADMIN_URL}: {POSTGRES.error}"
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "POSTGRESQL UNREACHABLE" in str(report.longrepr):
+        POSTGRES.skipped += 1
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if POSTGRES.error is not None:
         terminalreporter.section("POSTGRESQL SKIPPED", sep="!", red=True, bold=True)
         terminalreporter.write_line(f"POSTGRESQL WAS UNREACHABLE at {ADMIN_URL} ({POSTGRES.error}).", red=True,
                                     bold=True)
-        terminalreporter.write_line(f"{POSTGRES.skipped} ledger test runs on PostgreSQL were SKIPPED; only SQLite "
+        terminalreporter.write_line(f"{POSTGRES.skipped} tests on PostgreSQL were SKIPPED; only SQLite "
                                     "was tested. Set IMAGEGATE_TEST_POSTGRES to a reachable server.", red=True,
                                     bold=True)
 
@@ -92,7 +97,6 @@ def database_url(backend: str, directory: Path) -> str:
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{directory / 'imagegate.db'}"
     if POSTGRES.error is not None:
-        POSTGRES.skipped += 1
         pytest.skip(f"POSTGRESQL UNREACHABLE at {ADMIN_URL}: {POSTGRES.error}")
     return POSTGRES.new_database()
 

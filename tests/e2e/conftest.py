@@ -15,6 +15,7 @@ import httpx
 import openai
 import pytest
 
+from tests.conftest import BACKENDS, database_url
 from tests.fakes.openai_upstream import FakeOpenAI
 
 MASTER = "ig-test-master-key"
@@ -123,3 +124,23 @@ def _clean_upstream(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture
 def client(gateway: Gateway) -> openai.OpenAI:
     return gateway.client()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def ledger(request: pytest.FixtureRequest, upstream: FakeOpenAI,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """A gateway per ledger backend (SQLite, PostgreSQL), each on a fresh database."""
+    data_dir = tmp_path_factory.mktemp(f"ledger-{request.param}")
+    env = {"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url,
+           "IMAGEGATE_UPSTREAM_TIMEOUT": "5", "IMAGEGATE_DATABASE_URL": database_url(request.param, data_dir)}
+    gw = start_gateway(data_dir, env)
+    yield gw
+    stop_gateway(gw)
+
+
+@pytest.fixture
+def slow_upstream(upstream: FakeOpenAI) -> Iterator[FakeOpenAI]:
+    """The upstream, answering after a second (requests overlap; clients can leave mid-request)."""
+    upstream.delay = 1.0
+    yield upstream
+    upstream.delay = 0.0

@@ -6,6 +6,7 @@ Exit codes: 0 done, 1 the database can't be used (or the key named doesn't exist
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -61,12 +62,14 @@ def with_db(config: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     url = config.database_url or default_url(config.data_dir)
 
     async def run() -> T:
+        logging.getLogger("imagegate.ledger").disabled = True  # failures are reported here, in one line
         db = Database(url)
         try:
             await db.migrate()
             return await work(db)
         finally:
             await db.close()
+            logging.getLogger("imagegate.ledger").disabled = False
 
     try:
         return asyncio.run(run())

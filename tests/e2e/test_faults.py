@@ -1,0 +1,117 @@
+"""Faults driven from inside the process: a request cancelled mid-way, the database going away mid-request.
+
+The gateway runs in-process (the ASGI app behind ``httpx.ASGITransport``, lifespan and all) against
+the real fake upstream, on each ledger backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from imagegate.app import create_app
+from imagegate.config import Settings
+from imagegate.gateway import Gateway
+from imagegate.ledger.limits import KeyCreate
+from imagegate.ledger.tables import api_keys, reservations, usage
+from tests.fakes.openai_upstream import FakeOpenAI
+
+UNREACHABLE = "postgresql+asyncpg://nobody:secret@127.0.0.1:1/none"
+
+
+@dataclass
+class Running:
+    gateway: Gateway
+    client: httpx.AsyncClient
+    key: str
+    key_id: int
+
+
+@pytest.fixture
+async def running(db_url: str, tmp_path: Path, upstream: FakeOpenAI) -> AsyncIterator[Running]:
+    settings = Settings(master_key="master", data_dir=tmp_path, database_url=db_url, secret="s", key_cache_ttl=0,
+                        openai_api_key=upstream.api_key, openai_base_url=upstream.base_url, upstream_timeout=5)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        gateway: Gateway = app.state.gateway
+        record, key = await gateway.keys.create(KeyCreate(name="k", budget_usd=Decimal(1)))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway",
+                                     headers={"Authorization": f"Bearer {key}"}) as client:
+            yield Running(gateway, client, key, record.id)
+
+
+def break_database(gateway: Gateway) -> tuple[object, object]:
+    """Point the ledger at a server that refuses connections; returns what to restore."""
+    saved = (gateway.db.engine, gateway.db._writer)
+    gateway.db.engine = create_async_engine(UNREACHABLE)
+    gateway.db._writer = gateway.db.engine.execution_options(imagegate_write=True)
+    return saved
+
+
+def restore_database(gateway: Gateway, saved: tuple[object, object]) -> None:
+    gateway.db.engine, gateway.db._writer = saved  # type: ignore[assignment]
+
+
+async def ledger_state(gateway: Gateway, key_id: int) -> tuple[tuple[int, int], list[tuple[int, int]], int]:
+    """((spent, reserved), [(status, price)] of usage rows, reservation rows) for a key."""
+    await gateway.usage.flush()
+    async with gateway.db.connect() as conn:
+        counters = (await conn.execute(sa.select(api_keys.c.spent_micros, api_keys.c.reserved_micros)
+                                       .where(api_keys.c.id == key_id))).one()
+        rows = (await conn.execute(sa.select(usage.c.status, usage.c.price_micros)
+                                   .where(usage.c.key_id == key_id))).all()
+        held = (await conn.execute(sa.select(sa.func.count()).select_from(reservations))).scalar_one()
+    return (counters[0], counters[1]), [(r[0], r[1]) for r in rows], held
+
+
+async def wait_until_upstream_has(upstream: FakeOpenAI, count: int) -> None:
+    while len(upstream.image_requests) < count:
+        await asyncio.sleep(0.01)
+
+
+async def test_a_cancelled_request_still_finishes_stores_and_bills(running: Running,
+                                                                   slow_upstream: FakeOpenAI) -> None:
+    results = running.gateway.settings.data_dir / "results"
+    call = running.client.post("/v1/images/generations",
+                               json={"model": "dall-e-2", "prompt": "p", "size": "256x256", "response_format": "url"})
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(call, 0.2)  # cancels the request handler itself
+    await asyncio.wait(running.gateway.inflight)
+    assert await ledger_state(running.gateway, running.key_id) == ((16_000, 0), [(200, 16_000)], 0)
+    assert len(list(results.iterdir())) == 1
+
+
+async def test_database_gone_mid_request_is_503_and_nothing_half_written(running: Running,
+                                                                         slow_upstream: FakeOpenAI) -> None:
+    gateway = running.gateway
+    call = asyncio.create_task(running.client.post(
+        "/v1/images/generations", json={"model": "dall-e-2", "prompt": "p", "size": "256x256"}))
+    await wait_until_upstream_has(slow_upstream, 1)
+    saved = break_database(gateway)
+    response = await call
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "database_unavailable" and "secret" not in response.text
+    restore_database(gateway, saved)
+    (spent, reserved), rows, held = await ledger_state(gateway, running.key_id)
+    assert (spent, held) == (0, 1) and reserved == 16_000  # the hold waits for the sweeper
+    assert all(price == 0 for _, price in rows)
+    assert await gateway.billing.budgets.sweep(older_than=0) == 1
+    assert (await ledger_state(gateway, running.key_id))[0] == (0, 0)
+
+
+async def test_database_gone_before_the_request_is_503(running: Running) -> None:
+    saved = break_database(running.gateway)
+    try:
+        response = await running.client.post("/v1/images/generations", json={"model": "dall-e-2", "prompt": "p"})
+    finally:
+        restore_database(running.gateway, saved)
+    assert response.status_code == 503 and response.json()["error"]["code"] == "database_unavailable"
