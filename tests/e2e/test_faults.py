@@ -74,8 +74,9 @@ async def ledger_state(gateway: Gateway, key_id: int) -> tuple[tuple[int, int], 
 
 
 async def wait_until_upstream_has(upstream: FakeOpenAI, count: int) -> None:
-    while len(upstream.image_requests) < count:
-        await asyncio.sleep(0.01)
+    async with asyncio.timeout(30):  # a guard against hanging, not a timing assert
+        while len(upstream.image_requests) < count:
+            await asyncio.sleep(0.01)
 
 
 async def test_a_cancelled_request_still_finishes_stores_and_bills(running: Running,

@@ -59,8 +59,9 @@ def test_concurrent_duplicates_run_once(ledger: Gateway, slow_upstream: FakeOpen
         headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": idem}
         async with httpx.AsyncClient(base_url=ledger.url, headers=headers, timeout=30) as http:
             first = asyncio.create_task(http.post("/v1/images/generations", json=BODY))
-            while not slow_upstream.image_requests:
-                await asyncio.sleep(0.01)
+            async with asyncio.timeout(30):  # a guard against hanging, not a timing assert
+                while not slow_upstream.image_requests:
+                    await asyncio.sleep(0.01)
             second = await http.post("/v1/images/generations", json=BODY)
             return [await first, second]
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .db import Database
+from .db import Database, DatabaseUnavailable
 from .tables import usage
 
 log = logging.getLogger("imagegate.ledger")
@@ -79,11 +79,13 @@ class UsageRecorder:
                 rows.append(self.queue.get_nowait())
             try:
                 await self._write(rows)
-            except Exception:
-                log.exception("usage write failed; retrying %d rows", len(rows))
+            except DatabaseUnavailable:
+                log.warning("usage write failed; retrying %d rows", len(rows))
                 for row in rows:
                     self.queue.put_nowait(row)
                 await asyncio.sleep(1.0)
+            except Exception:  # rows the database refuses would be refused forever: log them instead
+                log.exception("the database refused %d usage rows: %s", len(rows), [asdict(r) for r in rows])
             finally:
                 for _ in rows:
                     self.queue.task_done()
@@ -93,6 +95,10 @@ class UsageRecorder:
         await self.queue.join()
 
     async def close(self) -> None:
-        if self.task is not None:
+        if self.task is None:
+            return
+        try:
             await asyncio.wait_for(self.flush(), timeout=30)
-            self.task.cancel()
+        except TimeoutError:
+            log.error("shutting down with %d usage rows unwritten (database unavailable)", self.queue.qsize())
+        self.task.cancel()
