@@ -108,3 +108,18 @@ def test_serve_refuses_to_start_on_an_unreachable_database(gateway: Gateway) -> 
     assert result.stderr.splitlines() == ["imagegate: cannot reach the database at "
                                           "postgresql+asyncpg://imagegate:***@127.0.0.1:1/ledger: "
                                           "[Errno 111] Connect call failed ('127.0.0.1', 1)"]
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('[[channels]]\nname = "c"\nbase_url = "http://127.0.0.1:1"\nmodels = { "house" = "secret-model" }\n'
+     '[models.house]\nlike = "gpt-image-1"\n', "model 'house' has no price: add [prices.'house']"),
+    ('[prices.dall-e-3]\nper_image = { "1024x1024" = 0.04 }\n', "does not cover 1792x1024"),
+    ('[prices.dall-e-2]\nper_image = -1\n', "greater than or equal to 0"),
+    ('[prices.nope]\nper_image = 1\n', "unknown model 'nope'"),
+])
+def test_serve_refuses_a_price_table_with_holes(tmp_path: Path, toml: str, message: str) -> None:
+    config = tmp_path / "imagegate.toml"
+    config.write_text(toml)
+    env = {"IMAGEGATE_CONFIG": str(config), "IMAGEGATE_DATA_DIR": str(tmp_path), "OPENAI_API_KEY": "sk-x"}
+    result = CliRunner().invoke(app, ["serve"], env=env)
+    assert result.exit_code == 2 and message in result.stderr, result.output

@@ -13,10 +13,10 @@ from starlette.responses import Response
 from ..errors import InvalidRequest, NotFound
 from ..gateway import Gateway
 from ..ledger import KeyView
-from ..ledger.limits import KeyCreate, KeyLimits, KeyUpdate, parse_when
+from ..ledger.limits import KeyCreate, KeyLimits, KeyUpdate
 from ..ledger.reports import report
 from ..schema import KeyCreated, KeyList, KeyObject, UsageReport, error_responses
-from .deps import GatewayDep, MasterDep, json_response
+from .deps import GatewayDep, MasterDep, json_response, since_time
 from .present import key_object, usage_report
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -29,16 +29,6 @@ def _check_models(limits: KeyLimits, gateway: Gateway) -> None:
     if unknown:
         raise InvalidRequest(f"Unknown model(s) in 'models': {', '.join(unknown)}.", param="models",
                              code="unknown_model")
-
-
-def since_time(since: str | None) -> datetime | None:
-    if since is None:
-        return None
-    try:
-        when: datetime = parse_when(since)
-    except ValueError as exc:
-        raise InvalidRequest(f"Invalid 'since': {exc}.", param="since", code="invalid_value") from None
-    return when
 
 
 async def _view(gateway: Gateway, key: str) -> KeyView:

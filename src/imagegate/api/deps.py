@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -15,6 +16,7 @@ from ..context import current
 from ..errors import InvalidRequest, PayloadTooLarge, PermissionDenied
 from ..gateway import Gateway
 from ..ledger.idempotency import HEADER
+from ..ledger.limits import parse_when
 from ..ledger.money import usd_text
 from ..pipeline import Answer
 
@@ -113,6 +115,17 @@ async def read_json(request: Request, limit: int = MAX_JSON_BYTES) -> dict[str, 
     if not isinstance(value, dict):
         raise InvalidRequest("The body must be a JSON object.", code="invalid_json")
     return value
+
+
+def since_time(since: str | None) -> datetime | None:
+    """The ``since`` query parameter: a date (its midnight, UTC) or an ISO 8601 time."""
+    if since is None:
+        return None
+    try:
+        when: datetime = parse_when(since)
+    except ValueError as exc:
+        raise InvalidRequest(f"Invalid 'since': {exc}.", param="since", code="invalid_value") from None
+    return when
 
 
 def json_response(body: Any, request_id: str | None = None, status: int = 200) -> Response:

@@ -9,8 +9,7 @@ from starlette.responses import Response
 
 from ..ledger.reports import report
 from ..schema import UsageReport, error_responses
-from .admin import since_time
-from .deps import GatewayDep, PrincipalDep, json_response
+from .deps import GatewayDep, PrincipalDep, json_response, since_time
 from .present import budget_state, usage_report
 
 router = APIRouter(prefix="/v1", tags=["usage"])

@@ -20,7 +20,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 LOCK_ID = 0x1A6E6A7E  # pg_advisory_xact_lock key: "imagegate migrations"
 
 
-def config(connection: sa.Connection | None = None) -> Config:
+def config(connection: sa.Connection) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..config import PriceConfig
-from .money import MICROS, to_micros
+from .money import to_micros
 
 if TYPE_CHECKING:
     from ..normalise import ImageJob
@@ -128,10 +128,3 @@ def from_config(config: PriceConfig, default_output_tokens: Mapping[str, int], i
         config.input_image_tokens if config.input_image_tokens is not None else input_image_tokens,
     )
 
-
-def describe(price: Price) -> str:
-    """One line for logs and the CLI."""
-    if isinstance(price, PerImage):
-        return "per image: " + ", ".join(f"{k} ${v / MICROS:g}" for k, v in price.table.items())
-    return (f"per 1M tokens: text in ${price.text_input / MICROS:g}, image in ${price.image_input / MICROS:g}, "
-            f"image out ${price.image_output / MICROS:g}")

@@ -50,7 +50,7 @@ class UpstreamResult:
     images: list[UpstreamImage]
     usage: TokenUsage | None = None
     meta: dict[str, str] = field(default_factory=dict)
-    cost: float | None = None
+    cost: float | None = None  # what the upstream says this call cost, in USD (billing records it)
 
 
 @dataclass(slots=True)
