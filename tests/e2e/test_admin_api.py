@@ -126,3 +126,11 @@ def test_openapi_documents_the_admin_and_usage_api(ledger: Gateway) -> None:
     assert "Idempotency-Key" in headers
     usage_fields = doc["components"]["schemas"]["ImagesUsage"]["properties"]
     assert "cost_usd" in usage_fields
+
+
+@pytest.mark.parametrize(("params", "param"), [({"by": "key"}, "by"), ({"since": "31/12/2025"}, "since")])
+def test_bad_usage_query_is_400(ledger: Gateway, params: dict[str, str], param: str) -> None:
+    key, _ = new_key(ledger)
+    with ledger.http(key) as http:
+        response = http.get("/v1/usage", params=params)
+    assert response.status_code == 400 and response.json()["error"]["param"] == param

@@ -51,6 +51,16 @@ async def test_update_changes_only_what_was_sent_and_null_clears(keys: Keys) -> 
     assert await keys.update(str(key_id + 100), KeyUpdate(rpm=5)) is None
 
 
+async def test_a_budget_added_later_is_a_total_budget_unless_a_period_is_given(keys: Keys) -> None:
+    await make_key(keys, "team")
+    record = await keys.update("team", KeyUpdate(budget_usd=Decimal("3")))
+    assert record is not None and (record.budget_micros, record.budget_period) == (3_000_000, "total")
+    record = await keys.update("team", KeyUpdate(budget_period="day"))
+    assert record is not None and record.budget_period == "day"
+    record = await keys.update("team", KeyUpdate(budget_usd=Decimal("4")))
+    assert record is not None and record.budget_period == "day"
+
+
 async def test_a_new_budget_counts_what_the_period_already_spent(db: Database, keys: Keys) -> None:
     key_id = await make_key(keys, "team")
     async with db.begin() as conn:

@@ -127,6 +127,8 @@ class Keys:
         values = _columns(changes.changes())
         if not values:
             return await self.get(ident)
+        if values.get("budget_micros") is not None and "budget_period" not in values:
+            values["budget_period"] = sa.func.coalesce(api_keys.c.budget_period, "total")
         try:
             async with self.db.begin() as conn:
                 row = (await conn.execute(sa.update(api_keys).where(_match(ident)).values(**values)

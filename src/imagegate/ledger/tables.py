@@ -56,7 +56,7 @@ api_keys = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime),
     sa.Column("expires_at", UTCDateTime),
-    sa.Column("models", sa.JSON),
+    sa.Column("models", sa.JSON(none_as_null=True)),
     sa.Column("rpm", sa.Integer),
     sa.Column("budget_micros", sa.BigInteger),
     sa.Column("budget_period", sa.String(8)),
