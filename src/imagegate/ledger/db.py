@@ -13,6 +13,8 @@ leaves nothing behind.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,12 +49,25 @@ def safe_url(url: str) -> str:
         return "<unparsable database URL>"
 
 
+def _wal(cursor: Any) -> None:
+    """Switch to WAL. Connections opening a new file together can get "locked" at once, without
+    SQLite's busy wait (it refuses to wait where waiting could deadlock): retry for up to ten seconds."""
+    for attempt in range(100):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.1)
+
+
 def _sqlite_connect(dbapi_connection: Any, _: Any) -> None:
     dbapi_connection.isolation_level = None  # imagegate emits BEGIN itself (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    _wal(cursor)
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
