@@ -63,7 +63,8 @@ def restore_database(gateway: Gateway, saved: tuple[object, object]) -> None:
 
 async def ledger_state(gateway: Gateway, key_id: int) -> tuple[tuple[int, int], list[tuple[int, int]], int]:
     """((spent, reserved), [(status, price)] of usage rows, reservation rows) for a key."""
-    await gateway.usage.flush()
+    async with asyncio.timeout(30):  # a guard against hanging, not a timing assert
+        await gateway.usage.flush()
     async with gateway.db.connect() as conn:
         counters = (await conn.execute(sa.select(api_keys.c.spent_micros, api_keys.c.reserved_micros)
                                        .where(api_keys.c.id == key_id))).one()
@@ -86,7 +87,7 @@ async def test_a_cancelled_request_still_finishes_stores_and_bills(running: Runn
                                json={"model": "dall-e-2", "prompt": "p", "size": "256x256", "response_format": "url"})
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(call, 0.2)  # cancels the request handler itself
-    await asyncio.wait(running.gateway.inflight)
+    await asyncio.wait(running.gateway.inflight, timeout=30)
     assert await ledger_state(running.gateway, running.key_id) == ((16_000, 0), [(200, 16_000)], 0)
     assert len(list(results.iterdir())) == 1
 
