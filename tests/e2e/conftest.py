@@ -116,8 +116,9 @@ def gateway(upstream: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> I
 def _clean_upstream(request: pytest.FixtureRequest) -> Iterator[None]:
     if "upstream" in request.fixturenames:
         request.getfixturevalue("upstream").reset()
-    if "gateway" in request.fixturenames:
-        request.getfixturevalue("gateway").reset_channels()
+    for name in ("gateway", "ledger"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).reset_channels()
     yield
 
 
@@ -132,7 +133,8 @@ def ledger(request: pytest.FixtureRequest, upstream: FakeOpenAI,
     """A gateway per ledger backend (SQLite, PostgreSQL), each on a fresh database."""
     data_dir = tmp_path_factory.mktemp(f"ledger-{request.param}")
     env = {"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url,
-           "IMAGEGATE_UPSTREAM_TIMEOUT": "5", "IMAGEGATE_DATABASE_URL": database_url(request.param, data_dir)}
+           "IMAGEGATE_UPSTREAM_TIMEOUT": "5", "IMAGEGATE_DATABASE_URL": database_url(request.param, data_dir),
+           **SINGLE_CHANNEL_ENV}
     gw = start_gateway(data_dir, env)
     yield gw
     stop_gateway(gw)

@@ -42,7 +42,7 @@ def test_admin_needs_the_master_key(ledger: Gateway) -> None:
     key, _ = new_key(ledger)
     with ledger.http(key) as http:
         response = http.get("/admin/keys")
-    assert response.status_code == 403 and response.json()["error"]["code"] == "admin_only"
+    assert response.status_code == 403 and response.json()["error"]["code"] == "master_key_required"
     with ledger.http(None) as http:
         assert http.post("/admin/keys", json={"name": "x"}).status_code == 401
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import openai
@@ -15,7 +16,7 @@ import pytest
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.openai_schema import validate
 
-from .conftest import Gateway
+from .conftest import MASTER, SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from .ledger_tools import generate, micros, new_key, query, wait_for_rows
 
 
@@ -91,3 +92,22 @@ def test_typed_clients_parse_a_costed_answer(ledger: Gateway) -> None:
         result = client.images.generate(model="dall-e-2", prompt="p", size="256x256")
     assert result.usage is not None and result.usage.total_tokens == 0
     assert isinstance(result, openai.types.ImagesResponse)
+
+
+def test_configured_prices_apply_and_a_reload_changes_them(upstream: FakeOpenAI, tmp_path: Path) -> None:
+    config = tmp_path / "imagegate.toml"
+    config.write_text('[prices."dall-e-2"]\nper_image = 0.5\n')
+    env = {"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url, **SINGLE_CHANNEL_ENV}
+    gateway = start_gateway(tmp_path, env, config)
+    try:
+        assert generate(gateway, MASTER, model="dall-e-2", n=2).headers["x-imagegate-cost"] == "1"
+        config.write_text('[prices."dall-e-2"]\nper_image = { "256x256" = 0.01, "*" = 0.25 }\n')
+        gateway.reset_channels()  # POST /admin/reload
+        assert generate(gateway, MASTER, model="dall-e-2", size="256x256").headers["x-imagegate-cost"] == "0.01"
+        config.write_text('[prices."dall-e-2"]\nper_image = { "256x256" = 0.01 }\n')
+        with gateway.http() as http:
+            refused = http.post("/admin/reload")
+        assert refused.status_code == 400 and "does not cover" in refused.json()["error"]["message"]
+        assert generate(gateway, MASTER, model="dall-e-2").headers["x-imagegate-cost"] == "0.25"
+    finally:
+        stop_gateway(gateway)

@@ -49,7 +49,7 @@ def test_fifty_concurrent_requests_on_a_budget_for_ten(ledger: Gateway, slow_ups
 def twin(ledger: Gateway, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     """A second gateway process on the same ledger database."""
     env = {k: v for k, v in ledger.env.items() if k.startswith(("OPENAI_", "IMAGEGATE_DATABASE_URL",
-                                                                     "IMAGEGATE_UPSTREAM"))}
+                                                                     "IMAGEGATE_UPSTREAM", "IMAGEGATE_MAX_ATTEMPTS"))}
     gw = start_gateway(tmp_path_factory.mktemp("twin"), env)
     yield gw
     stop_gateway(gw)

@@ -62,7 +62,8 @@ def redis_pair(ledger: Gateway, tmp_path_factory: pytest.TempPathFactory) -> Ite
             probe.ping()
     except (redis.RedisError, OSError) as exc:
         pytest.skip(f"REDIS UNREACHABLE at {REDIS_URL}: {exc}")
-    env = {k: v for k, v in ledger.env.items() if k.startswith(("OPENAI_", "IMAGEGATE_DATABASE_URL"))}
+    env = {k: v for k, v in ledger.env.items() if k.startswith(("OPENAI_", "IMAGEGATE_DATABASE_URL",
+                                                                     "IMAGEGATE_MAX_ATTEMPTS"))}
     env["IMAGEGATE_REDIS_URL"] = REDIS_URL
     first = start_gateway(tmp_path_factory.mktemp("redis-a"), env)
     second = start_gateway(tmp_path_factory.mktemp("redis-b"), env)
