@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
 import httpx
 from PIL import Image
@@ -40,3 +41,19 @@ def fetch(url: str | None) -> Image.Image:
     response = httpx.get(url, timeout=10)
     assert response.status_code == 200, response.text
     return Image.open(io.BytesIO(response.content))
+
+
+ENVELOPE_KEYS = {"message", "type", "param", "code"}
+
+
+def check_envelope(payload: Any) -> dict[str, Any]:
+    """``payload`` is exactly ``{"error": {"message", "type", "param", "code"}}``; returns the inner dict."""
+    assert isinstance(payload, dict) and set(payload) == {"error"}, payload
+    error = payload["error"]
+    assert isinstance(error, dict) and set(error) == ENVELOPE_KEYS, error
+    assert isinstance(error["message"], str) and error["message"], error
+    assert isinstance(error["type"], str) and error["type"], error
+    assert error["param"] is None or isinstance(error["param"], str), error
+    assert error["code"] is None or isinstance(error["code"], str), error
+    assert "Traceback" not in error["message"], error
+    return error

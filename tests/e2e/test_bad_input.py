@@ -26,10 +26,10 @@ import pytest
 from PIL import Image
 
 from tests.e2e.conftest import MASTER, SECRET, Gateway, start_gateway, stop_gateway
+from tests.e2e.helpers import check_envelope
 from tests.fakes.openai_upstream import FakeOpenAI
 
 MB = 1024 * 1024
-ENVELOPE_KEYS = {"message", "type", "param", "code"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # the SDK marks images.create_variation deprecated; the endpoint is still OpenAI's and ours
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -38,17 +38,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 # --- helpers -----------------------------------------------------------------------------------------
 
 
-def check_envelope(payload: Any) -> dict[str, Any]:
-    """``payload`` is exactly ``{"error": {"message", "type", "param", "code"}}``; returns the inner dict."""
-    assert isinstance(payload, dict) and set(payload) == {"error"}, payload
-    error = payload["error"]
-    assert isinstance(error, dict) and set(error) == ENVELOPE_KEYS, error
-    assert isinstance(error["message"], str) and error["message"], error
-    assert isinstance(error["type"], str) and error["type"], error
-    assert error["param"] is None or isinstance(error["param"], str), error
-    assert error["code"] is None or isinstance(error["code"], str), error
-    assert "Traceback" not in error["message"], error
-    return error
 
 
 def api_error(failure: openai.APIStatusError | httpx.Response, status: int, *, param: str | None,

@@ -19,9 +19,9 @@ import pytest
 from PIL import Image
 
 from tests.e2e.conftest import Gateway
+from tests.e2e.helpers import check_envelope
 from tests.fakes.openai_upstream import FakeOpenAI, error_body
 
-ENVELOPE_KEYS = {"message", "type", "param", "code"}
 HANG = 6.0  # seconds the fake sleeps; the gateway gives up after 3
 # the SDK marks images.create_variation deprecated; the endpoint is still OpenAI's and ours
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -30,16 +30,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 # --- helpers -----------------------------------------------------------------------------------------
 
 
-def check_envelope(payload: Any) -> dict[str, Any]:
-    """``payload`` is exactly ``{"error": {"message", "type", "param", "code"}}``; returns the inner dict."""
-    assert isinstance(payload, dict) and set(payload) == {"error"}, payload
-    error = payload["error"]
-    assert isinstance(error, dict) and set(error) == ENVELOPE_KEYS, error
-    assert isinstance(error["message"], str) and error["message"], error
-    assert isinstance(error["type"], str) and error["type"], error
-    assert error["param"] is None or isinstance(error["param"], str), error
-    assert error["code"] is None or isinstance(error["code"], str), error
-    return error
 
 
 def assert_no_leaks(text: str, upstream: FakeOpenAI) -> None:
