@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__, errors
-from .api import admin, admin_channels, files, health, images, metrics, models, usage
+from .api import admin, admin_channels, files, health, images, jobs, metrics, models, usage
 from .api.observe import Observe
 from .config import Settings, load_settings
 from .gateway import Gateway, config_problem, start
@@ -49,7 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
                   description="An OpenAI-compatible image API gateway.")
     errors.install(app)
     app.add_middleware(Observe)
-    for module in (images, models, usage, files, admin, admin_channels, health, metrics):
+    for module in (jobs, images, models, usage, files, admin, admin_channels, health, metrics):
         app.include_router(module.router)
     return app
 

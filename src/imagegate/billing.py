@@ -3,8 +3,9 @@
     open()    Idempotency-Key claim (→ the stored answer, or 409), then the budget hold
               (→ 429 insufficient_quota), only for keys that have a budget
     charge()  the price from what the upstream returned, and the upstream's own cost
-    settle()  keys with a hold or a claim: one transaction moves the hold to spend, writes the
-              usage row and stores the answer. Everyone else: the usage row goes to the batch writer.
+    settle()  keys with a hold or a claim, and async jobs: one transaction moves the hold to spend,
+              writes the usage row, stores the answer and the job's result. Everyone else: the usage
+              row goes to the batch writer.
     fail()    a zero-price usage row; the hold released and the claim dropped
 
 If the database fails during ``settle()`` the transaction leaves nothing behind: the client gets
@@ -14,7 +15,10 @@ If the database fails during ``settle()`` the transaction leaves nothing behind:
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .auth import Principal
 from .errors import ServiceUnavailable
@@ -30,6 +34,7 @@ from .normalise import ImageJob
 from .providers.base import TokenUsage, UpstreamResult
 
 log = logging.getLogger("imagegate.billing")
+Finish = Callable[[AsyncConnection, bytes], Awaitable[None]]  # more writes for the transaction that settles
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +96,14 @@ class Billing:
         upstream = sum(round_micros(c) for c in costs) if costs else None
         return Charge(self.prices[job.spec.id].charge(job, usage, images), upstream)
 
-    async def settle(self, ticket: Ticket, row: UsageRow, answer: bytes) -> None:
-        if ticket.hold is None and ticket.claim is None:
+    async def settle(self, ticket: Ticket, row: UsageRow, answer: bytes, finish: Finish | None = None) -> None:
+        """``finish`` (async jobs) runs in the same transaction: the job's result and its charge are one fact."""
+        if ticket.hold is None and ticket.claim is None and finish is None:
             self.recorder.record(row)
             return
         async with self.db.begin() as conn:
+            if finish is not None:
+                await finish(conn, answer)
             if ticket.hold is not None:
                 await budget_ops.settle(conn, ticket.hold, row.price_micros, row.created_at)
             if ticket.claim is not None:

@@ -180,6 +180,12 @@ class Settings(BaseSettings):
     queue_wait: float = Field(5.0, ge=0)
     deadline: float = Field(600.0, gt=0)
     metrics_key: str | None = None
+    respond_async: bool = False
+    job_ttl: int = Field(86400, ge=1)
+    job_workers: int = Field(8, ge=0)
+    job_lease: float = Field(30.0, gt=0)
+    job_poll: float = Field(1.0, gt=0)
+    stream_keepalive: float = Field(15.0, gt=0)
     log_prompts: bool = False
     openai_api_key: str | None = Field(None, validation_alias=AliasChoices("openai_api_key", "OPENAI_API_KEY"))
     openai_base_url: str = Field(

@@ -13,10 +13,20 @@ import time
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 _CURRENT: ContextVar[RequestContext | None] = ContextVar("imagegate_request", default=None)
 MAX_ID = 64
+
+
+class TaskLog(Protocol):
+    """Where an async job keeps the upstream tasks it submitted, so a restarted job resumes them."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    async def submitted(self, key: str, record: dict[str, Any]) -> None: ...
+
+    async def progress(self, value: float) -> None: ...
 
 
 @dataclass(slots=True)
@@ -31,6 +41,7 @@ class RequestContext:
     images: int | None = None
     cost: float | None = None
     gone: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: TaskLog | None = None  # set for async jobs only
 
     def finished(self, body: dict[str, Any]) -> None:
         """Note what a successful response holds: images made, and the price if the ledger set one."""

@@ -18,6 +18,9 @@ from .context import current
 from .dispatch import Dispatcher
 from .errors import InvalidRequest, NotFound
 from .health import Health
+from .jobs import Jobs, JobStore
+from .jobs.runner import runner
+from .jobs.worker import Worker
 from .ledger import Database, Keys, UsageRecorder
 from .ledger.budget import Budgets
 from .ledger.db import default_url
@@ -120,6 +123,7 @@ class Gateway:
     metrics: Metrics
     dispatcher: Dispatcher
     pipeline: Pipeline
+    jobs: Jobs
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     retired: list[Router] = field(default_factory=list)
     reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -194,11 +198,16 @@ class Gateway:
                 if removed or released or forgotten:
                     log.info("swept %d result files, %d stale budget holds, %d idempotent answers",
                              removed, released, forgotten)
+                expired = await self.jobs.sweep()
+                if expired:
+                    log.info("swept %d expired jobs", expired)
             except Exception:
                 log.exception("sweep failed")
             await asyncio.sleep(self.settings.sweep_interval)
 
     async def close(self) -> None:
+        if self.jobs.worker is not None:
+            await self.jobs.worker.close()
         for task in self.tasks:
             task.cancel()
         if self.inflight:
@@ -227,10 +236,15 @@ async def start(settings: Settings) -> Gateway:
     billing = Billing(db, routing.prices, usage, Budgets(db), Idempotency(db, settings.reservation_ttl))
     store = LocalStore(settings.data_dir / "results")
     signer = Signer(load_secret(settings.data_dir, settings.secret), settings.url_ttl, settings.base_url)
+    jobs = Jobs(JobStore(db, settings.job_ttl, settings.job_lease), LocalStore(settings.data_dir / "job-results"),
+                settings.data_dir / "jobs")
     gateway = Gateway(
         settings, routing.catalog, db, keys, Authenticator(keys, settings.master_key, settings.key_cache_ttl),
         _limiter(settings), usage, billing, store, signer, metrics, dispatcher,
-        Pipeline(dispatcher, store, signer, billing),
+        Pipeline(dispatcher, store, signer, billing), jobs,
     )
+    if settings.job_workers:
+        jobs.worker = Worker(jobs.store, runner(gateway), jobs.finished, settings.job_workers, settings.job_poll)
+        jobs.worker.start()
     gateway.tasks.append(asyncio.create_task(gateway._sweep_forever(), name="sweep"))
     return gateway

@@ -34,6 +34,7 @@ class ImageJob:
     images: list[InputImage] = field(default_factory=list)
     mask: InputImage | None = None
     partial_results: bool = False
+    stream: bool = False
 
 
 def _unsupported(name: str, spec: ModelSpec) -> InvalidRequest:
@@ -125,12 +126,14 @@ def _options(values: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
     return options
 
 
-def _stream(values: dict[str, Any], spec: ModelSpec) -> None:
-    if values.get("stream"):
-        if "stream" not in spec.options:
-            raise _unsupported("stream", spec)
-        raise InvalidRequest("Streaming responses are not available yet; send stream=false.", param="stream",
-                             code="unsupported_value")
+def _response_format(values: dict[str, Any], spec: ModelSpec) -> str:
+    """As asked, else the model's default; a stream carries images as base64, so it can't take ``url``."""
+    if not values.get("stream"):
+        return str(values.get("response_format", spec.default_response_format))
+    if values.get("response_format", "b64_json") != "b64_json":
+        raise InvalidRequest("stream=true sends images as b64_json in its events; leave out response_format "
+                             "or send 'b64_json'.", param="response_format", code="invalid_value")
+    return "b64_json"
 
 
 def normalise(endpoint: str, values: dict[str, Any], spec: ModelSpec) -> ImageJob:
@@ -142,13 +145,12 @@ def normalise(endpoint: str, values: dict[str, Any], spec: ModelSpec) -> ImageJo
     if n > spec.n_max:
         raise InvalidRequest(f"'n' must be at most {spec.n_max} for '{spec.id}', got {n}.", param="n",
                              code="integer_above_max_value")
-    _stream(values, spec)
     size, aspect_ratio = _size(values, spec)
     return ImageJob(
         endpoint=endpoint,
         spec=spec,
         n=n,
-        response_format=values.get("response_format", spec.default_response_format),
+        response_format=_response_format(values, spec),
         prompt=_prompt(endpoint, values, spec),
         size=size,
         quality=_quality(values, spec),
@@ -156,4 +158,5 @@ def normalise(endpoint: str, values: dict[str, Any], spec: ModelSpec) -> ImageJo
         user=values.get("user"),
         options=_options(values, spec),
         partial_results=values.get("partial_results", False),
+        stream=values.get("stream", False),
     )

@@ -17,7 +17,7 @@ import orjson
 
 from . import respond
 from .auth import Principal
-from .billing import Billing, Charge, IdempotentRequest, Ticket
+from .billing import Billing, Charge, Finish, IdempotentRequest, Ticket
 from .context import current
 from .dispatch import Dispatcher
 from .errors import ApiError
@@ -45,19 +45,22 @@ class Pipeline:
     billing: Billing
 
     async def run(self, job: ImageJob, principal: Principal, request_id: str,
-                  idem: IdempotentRequest | None = None) -> Answer:
+                  idem: IdempotentRequest | None = None, *, store: ResultStore | None = None,
+                  finish: Finish | None = None) -> Answer:
+        """Run and bill ``job``. An async job stores its images in its own ``store`` and passes ``finish``,
+        which records its result in the transaction that writes its usage row (see :meth:`Billing.settle`)."""
         opened = await self.billing.open(job, principal, request_id, idem)
         if isinstance(opened, Replay):
             return Answer(opened.body, opened.cost_micros, replayed=True)
         started = time.perf_counter()
         try:
             outcome = await self.dispatcher.run(job)
-            body = await respond.build(job, outcome.results, self.store, self.signer, outcome.failures)
+            body = await respond.build(job, outcome.results, store or self.store, self.signer, outcome.failures)
             charge = self.billing.charge(job, outcome.results, len(body["data"]))
             body["usage"]["cost_usd"] = usd_number(charge.price_micros)
             content = orjson.dumps(body)
             row = self._row(job, opened, outcome.channel, started, body, charge)
-            await self.billing.settle(opened, row, content)
+            await self.billing.settle(opened, row, content, finish)
         except BaseException as exc:
             status = exc.status if isinstance(exc, ApiError) else 500
             await self.billing.fail(opened, self._row(job, opened, current().channel or "-", started, status=status))

@@ -297,16 +297,13 @@ def test_transparent_background_with_jpeg(client: openai.OpenAI, upstream: FakeO
     assert upstream.image_requests == []
 
 
-def test_stream_true(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
+def test_stream_bad_values(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.generate(model="gpt-image-1", prompt="a cat", stream=True)
-    api_error(info.value, 400, param="stream", code="unsupported_value")
+        client.images.generate(model="dall-e-3", prompt="a cat", stream=True, response_format="url")
+    api_error(info.value, 400, param="response_format", code="invalid_value")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.generate(model="dall-e-3", prompt="a cat", stream=True)
-    api_error(info.value, 400, param="stream", code="unsupported_parameter")
-    with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), prompt="a cat", stream=True)
-    api_error(info.value, 400, param="stream", code="unsupported_value")
+        client.images.edit(model="gpt-image-1", image=png(), prompt="a cat", stream=True, response_format="url")
+    api_error(info.value, 400, param="response_format", code="invalid_value")
     with pytest.raises(openai.BadRequestError) as info:
         client.images.generate(model="gpt-image-1", prompt="a cat", extra_body={"stream": "maybe"})
     api_error(info.value, 400, param="stream", code="invalid_type")

@@ -48,7 +48,8 @@ def test_multipart_text_is_coerced() -> None:
     ({"background": "transparent", "output_format": "jpeg"}, "background", "invalid_value"),
     ({"output_compression": 101}, "output_compression", "integer_above_max_value"),
     ({"partial_images": 4}, "partial_images", "integer_above_max_value"),
-    ({"stream": True}, "stream", "unsupported_value"), ({"stream": "maybe"}, "stream", "invalid_type"),
+    ({"stream": True, "response_format": "url"}, "response_format", "invalid_value"),
+    ({"stream": "maybe"}, "stream", "invalid_type"),
     ({"frobnicate": 1}, "frobnicate", "unknown_parameter"),
 ])
 def test_gpt_image_rejections(raw: dict[str, Any], param: str, code: str) -> None:
@@ -61,11 +62,17 @@ def test_gpt_image_rejections(raw: dict[str, Any], param: str, code: str) -> Non
     ("dall-e-3", {"output_format": "png"}, "output_format"), ("dall-e-2", {"style": "vivid"}, "style"),
     ("dall-e-2", {"quality": "hd"}, "quality"), ("dall-e-2", {"prompt": "x" * 1001}, "prompt"),
     ("dall-e-3", {"prompt": "x" * 4001}, "prompt"), ("dall-e-3", {"size": "256x256"}, "size"),
-    ("dall-e-2", {"size": "auto"}, "size"), ("dall-e-3", {"stream": True}, "stream"),
+    ("dall-e-2", {"size": "auto"}, "size"), ("dall-e-3", {"stream": True, "response_format": "url"}, "response_format"),
 ])
 def test_dall_e_rejections(model: str, raw: dict[str, Any], param: str) -> None:
     err = error(model=model, **raw)
     assert err.status == 400 and err.param == param
+
+
+def test_stream_sends_base64() -> None:
+    assert job(model="dall-e-3", stream=True).response_format == "b64_json"
+    assert job(model="dall-e-3", stream=True).stream
+    assert job(model="dall-e-3").response_format == "url"
 
 
 def test_endpoint_support() -> None:

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/files", tags=["files"])
 async def image(name: str, gateway: GatewayDep, expires: Annotated[str, Query()] = "",
                 signature: Annotated[str, Query()] = "") -> Response:
     gateway.signer.verify(name, expires, signature)
-    stored = await gateway.store.get(name)
+    stored = await gateway.store.get(name) or await gateway.jobs.results.get(name)
     if stored is None or stored.path is None:
         raise NotFound("This image no longer exists.", code="file_not_found")
     max_age = max(0, int(expires) - int(time.time()))

@@ -1,4 +1,4 @@
-"""``/v1/images/*``: parse, validate, hand to the pipeline, answer. Nothing else happens here.
+"""``/v1/images/*``: parse, validate, hand to :func:`~imagegate.api.deliver.deliver`. Nothing else happens here.
 
 The pipeline runs detached from the connection (:meth:`Gateway.detach`): a client that goes
 away mid-request doesn't stop it, so the upstream's images are still stored and billed.
@@ -16,9 +16,9 @@ from ..billing import IdempotentRequest
 from ..fields import coerce
 from ..gateway import Gateway
 from ..inputs import check_inputs
+from ..jobs import Submission
 from ..ledger.idempotency import fingerprint
 from ..normalise import normalise
-from ..pipeline import Answer
 from ..schema import (
     CreateImageEditJsonRequest,
     CreateImageEditRequest,
@@ -28,7 +28,8 @@ from ..schema import (
     error_responses,
     request_body,
 )
-from .deps import AdmittedDep, GatewayDep, IdempotencyKeyDep, RequestIdDep, image_response, read_json
+from .deliver import deliver
+from .deps import AdmittedDep, GatewayDep, IdempotencyKeyDep, RequestIdDep, read_json
 from .json_images import json_form
 from .uploads import Form, read_form
 
@@ -41,18 +42,21 @@ MB = 1024 * 1024
              openapi_extra=request_body((CreateImageRequest, "application/json")))
 async def generations(request: Request, gateway: GatewayDep, principal: AdmittedDep, request_id: RequestIdDep,
                       idempotency_key: IdempotencyKeyDep) -> Response:
-    values = coerce("generations", await read_json(request))
+    raw = await read_json(request)
+    webhook_url = raw.pop("webhook_url", None)
+    values = coerce("generations", raw)
     spec = gateway.model(values.get("model") or gateway.settings.default_model, principal)
     job = normalise("generations", values, spec)
     idem = IdempotentRequest(idempotency_key, fingerprint("generations", values)) if idempotency_key else None
-    answer = await gateway.detach(gateway.pipeline.run(job, principal, request_id, idem))
-    return image_response(answer, request_id)
+    sub = Submission("generations", spec.id, values, webhook_url=webhook_url, idem=idem)
+    return await deliver(request, gateway, job, sub, principal, request_id)
 
 
-async def _run_form(endpoint: str, default_model: str, form: Form, gateway: Gateway, principal: Principal,
-                    request_id: str, idempotency_key: str | None) -> Answer:
-    """Validate a parsed edit or variation and run it; the uploads are deleted when it ends."""
+async def _deliver_form(endpoint: str, default_model: str, form: Form, request: Request, gateway: Gateway,
+                        principal: Principal, request_id: str, idempotency_key: str | None) -> Response:
+    """Validate a parsed edit or variation and deliver it; the uploads are deleted when it ends."""
     try:
+        webhook_url = form.fields.pop("webhook_url", None)
         values = coerce(endpoint, form.fields)
         spec = gateway.model(values.get("model") or default_model, principal)
         if endpoint == "edits" and form.mask is not None:
@@ -64,21 +68,22 @@ async def _run_form(endpoint: str, default_model: str, form: Form, gateway: Gate
         if idempotency_key:
             files = [u.path for u in form.images] + ([form.mask.path] if form.mask is not None else [])
             idem = IdempotentRequest(idempotency_key, await asyncio.to_thread(fingerprint, endpoint, values, files))
-        return await gateway.pipeline.run(job, principal, request_id, idem)
+        sub = Submission(endpoint, spec.id, values, webhook_url=webhook_url, idem=idem)
+        return await deliver(request, gateway, job, sub, principal, request_id, form)
     finally:
         asyncio.get_running_loop().run_in_executor(None, form.cleanup)  # unlinking is slow; not on the loop
 
 
 async def _with_files(endpoint: str, default_model: str, request: Request, gateway: Gateway, principal: Principal,
                       request_id: str, idempotency_key: str | None) -> Response:
-    """Multipart (or, for edits, JSON with data URLs) into temp files, then the detached run."""
+    """Multipart (or, for edits, JSON with data URLs) into temp files, then delivered."""
     settings = gateway.settings
     if endpoint == "edits" and request.headers.get("content-type", "").startswith("application/json"):
         form = json_form(await read_json(request, settings.max_body_mb * MB), settings.max_image_mb * MB)
     else:
         form = await read_form(request, max_body=settings.max_body_mb * MB, max_file=settings.max_image_mb * MB)
-    work = _run_form(endpoint, default_model, form, gateway, principal, request_id, idempotency_key)
-    return image_response(await gateway.detach(work), request_id)
+    return await _deliver_form(endpoint, default_model, form, request, gateway, principal, request_id,
+                               idempotency_key)
 
 
 @router.post("/edits", response_model=ImagesResponse, responses=ERRORS,

@@ -1,0 +1,75 @@
+"""Async jobs as the rest of the gateway sees them: submit, look up, cancel, sweep."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..api.uploads import Upload
+from ..auth import Principal
+from ..store import LocalStore
+from .files import persist, remove
+from .store import JobRow, JobStore, new_id
+from .tables import QUEUED
+from .worker import Worker
+
+log = logging.getLogger("imagegate.jobs")
+
+
+@dataclass(slots=True)
+class Submission:
+    endpoint: str
+    model: str
+    values: dict[str, Any]
+    images: list[Upload] = field(default_factory=list)
+    mask: Upload | None = None
+    webhook_url: str | None = None
+
+
+@dataclass(slots=True)
+class Jobs:
+    store: JobStore
+    results: LocalStore
+    root: Path
+    worker: Worker | None = None
+
+    def folder(self, job_id: str) -> Path:
+        return self.root / job_id
+
+    async def submit(self, sub: Submission, principal: Principal) -> JobRow:
+        job_id, now = new_id(), time.time()
+        request: dict[str, Any] = {"values": sub.values}
+        if sub.images or sub.mask is not None:
+            request["inputs"] = await persist(sub.images, sub.mask, self.folder(job_id))
+        job = JobRow(job_id, principal.key_id, principal.name, principal.is_master, sub.endpoint, sub.model,
+                     QUEUED, request, {}, None, None, None, None, sub.webhook_url, now, None,
+                     now + self.store.ttl, 0)
+        await self.store.create(job)
+        if self.worker is not None:
+            self.worker.wake()
+        return job
+
+    async def cancel(self, job_id: str) -> bool:
+        canceled = await self.store.cancel(job_id)
+        if canceled:
+            if self.worker is not None:
+                self.worker.abort(job_id)
+            await remove(self.folder(job_id))
+        return canceled
+
+    async def sweep(self) -> int:
+        """Delete expired jobs with their inputs, and result images older than a job lives."""
+        expired = await self.store.expired(time.time())
+        for job_id in expired:
+            await remove(self.folder(job_id))
+        if expired:
+            await self.store.delete(expired)
+        await self.results.sweep(self.store.ttl)
+        return len(expired)
+
+    async def finished(self, job_id: str) -> None:
+        """A job reached its end here: its uploads are no longer needed."""
+        await remove(self.folder(job_id))

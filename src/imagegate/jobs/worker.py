@@ -1,0 +1,140 @@
+"""Job workers inside the gateway process: claim a job, run it under a renewed lease, record it once.
+
+``slots`` jobs run at once. A worker whose lease can't be renewed (the job was canceled, or
+another node took it over after a stall) stops that job and records nothing. At shutdown
+running jobs are handed back (queued again) for the next start; after a crash their lease
+simply runs out and any worker takes them, resuming submitted upstream tasks from
+:class:`JobTasks`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import Any
+
+from ..context import begin
+from ..errors import ApiError
+from ..ledger import UsageRow
+from .store import JobRow, JobStore
+
+log = logging.getLogger("imagegate.jobs")
+Runner = Callable[[JobRow], Awaitable[tuple[dict[str, Any], UsageRow]]]
+Finished = Callable[[str], Awaitable[None]]
+INTERNAL = {"error": {"message": "The job failed inside the gateway.", "type": "server_error", "param": None,
+                      "code": "internal_error"}}
+
+
+class JobTasks:
+    """The :class:`~imagegate.context.TaskLog` of one claimed job, written through to its row."""
+
+    def __init__(self, store: JobStore, job: JobRow, owner: str) -> None:
+        self.store, self.job_id, self.owner = store, job.id, owner
+        self.tasks = dict(job.tasks)
+        self.last_progress = job.progress
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.tasks.get(key)
+
+    async def submitted(self, key: str, record: dict[str, Any]) -> None:
+        self.tasks[key] = record
+        await self.store.save_task(self.job_id, self.owner, self.tasks, self.last_progress)
+
+    async def progress(self, value: float) -> None:
+        if value != self.last_progress:
+            self.last_progress = value
+            await self.store.save_task(self.job_id, self.owner, self.tasks, value)
+
+
+class Worker:
+    def __init__(self, store: JobStore, run: Runner, finished: Finished, slots: int, poll: float) -> None:
+        self.store, self.run, self.finished, self.poll = store, run, finished, poll
+        self.slots = asyncio.Semaphore(slots)
+        self.wakeup = asyncio.Event()
+        self.running: dict[str, tuple[asyncio.Task[None], str]] = {}
+        self.closing = False
+        self.loop: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.loop = asyncio.create_task(self._claim_forever(), name="job-worker")
+
+    def wake(self) -> None:
+        self.wakeup.set()
+
+    def abort(self, job_id: str) -> None:
+        """Stop a job running here (it was canceled); nothing is recorded for it."""
+        if job_id in self.running:
+            self.running[job_id][0].cancel()
+
+    async def _claim_forever(self) -> None:
+        while True:
+            await self.slots.acquire()
+            try:
+                claimed = await self.store.claim()
+            except Exception:
+                log.exception("claiming a job failed")
+                claimed = None
+            if claimed is None:
+                self.slots.release()
+                self.wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), self.poll)
+                continue
+            job, owner = claimed
+            task = asyncio.create_task(self._run(job, owner), name=f"job-{job.id}")
+            self.running[job.id] = (task, owner)
+
+    async def _keep(self, job_id: str, owner: str, task: asyncio.Task[Any]) -> None:
+        """Renew the lease a few times per lease period; stop the job when it is no longer ours."""
+        while True:
+            await asyncio.sleep(self.store.lease / 3)
+            try:
+                held = await self.store.renew(job_id, owner)
+            except Exception:
+                log.exception("renewing a job lease failed", extra={"job": job_id})
+                continue
+            if not held:
+                task.cancel()
+                return
+
+    async def _run(self, job: JobRow, owner: str) -> None:
+        ctx = begin(job.id)
+        ctx.tasks = JobTasks(self.store, job, owner)
+        current = asyncio.current_task()
+        assert current is not None
+        keeper = asyncio.create_task(self._keep(job.id, owner, current), name=f"job-lease-{job.id}")
+        recorded = False
+        try:
+            recorded = await self._outcome(job, owner)
+        except asyncio.CancelledError:
+            if self.closing:
+                await self.store.release(job.id, owner)
+                raise
+        finally:
+            keeper.cancel()
+            self.running.pop(job.id, None)
+            self.slots.release()
+        if recorded:
+            await self.finished(job.id)
+
+    async def _outcome(self, job: JobRow, owner: str) -> bool:
+        try:
+            body, row = await self.run(job)
+        except ApiError as err:
+            return await self.store.fail(job.id, owner, err.status, err.body())
+        except Exception:
+            log.exception("job failed", extra={"job": job.id})
+            return await self.store.fail(job.id, owner, 500, INTERNAL)
+        return await self.store.succeed(job.id, owner, body, asdict(row))
+
+    async def close(self) -> None:
+        self.closing = True
+        if self.loop is not None:
+            self.loop.cancel()
+        tasks = [task for task, _ in self.running.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

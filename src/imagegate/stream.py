@@ -1,0 +1,114 @@
+"""``stream=true`` for models that can't stream: SSE keep-alive comments while the images are made,
+then one ``completed`` event per image in OpenAI's event format.
+
+The first bytes (a comment) go out at once and another comment every ``keepalive`` seconds, so
+no proxy cuts the connection while a long generation runs. Each ``image_generation.completed``
+(``image_edit.completed`` for edits) carries every field OpenAI's event schema requires; enum
+fields hold OpenAI's values or ``auto`` when the real value is not one of them (FLUX sizes),
+and ``width``/``height`` give the real pixel size. The request's ``usage`` is on the last event;
+the ones before it carry zeros, so adding them up gives the request's usage. A failure after
+the stream has begun is an ``error`` event with the OpenAI error envelope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import binascii
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+import orjson
+import pybase64
+from starlette.responses import StreamingResponse
+
+from .errors import ApiError
+from .imaging import pixel_size
+from .normalise import ImageJob
+from .respond import ENUMS, sniff
+
+OPENING = b": imagegate stream open\n\n"
+KEEPALIVE = b": keep-alive\n\n"
+ZERO_USAGE = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
+              "input_tokens_details": {"text_tokens": 0, "image_tokens": 0}}
+PREFIX = {"generations": "image_generation", "edits": "image_edit"}
+log = logging.getLogger("imagegate.stream")
+INTERNAL = {"error": {"message": "The gateway failed to make the images.", "type": "server_error", "param": None,
+                      "code": "internal_error"}}
+_running: set[asyncio.Task[Any]] = set()  # pipelines outlive a client that left: their images are paid for
+
+
+def sse(event: str, data: dict[str, Any]) -> bytes:
+    return b"event: " + event.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+
+
+def _enum(name: str, value: Any) -> str:
+    return value if value in ENUMS[name] else "auto"
+
+
+def completed_events(job: ImageJob, body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    kind = f"{PREFIX[job.endpoint]}.completed"
+    data = body["data"]
+    events = []
+    for index, image in enumerate(data):
+        raw = _decode(image["b64_json"])
+        dims = pixel_size(raw) if raw else None
+        event: dict[str, Any] = {
+            "type": kind, "b64_json": image["b64_json"], "created_at": body["created"],
+            "size": _enum("size", body.get("size") or job.size), "quality": _enum("quality", body.get("quality")),
+            "background": _enum("background", body.get("background") or job.options.get("background")),
+            "output_format": body.get("output_format") or sniff(raw),
+            "usage": body["usage"] if index == len(data) - 1 else {**ZERO_USAGE, "images": 0},
+            "image_index": index,
+        }
+        if dims is not None:
+            event["width"], event["height"] = dims
+        if "revised_prompt" in image:
+            event["revised_prompt"] = image["revised_prompt"]
+        events.append((kind, event))
+    return events
+
+
+def _decode(b64: str) -> bytes:
+    try:
+        return pybase64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _start(work: Coroutine[Any, Any, dict[str, Any]], cleanup: Callable[[], None] | None) -> asyncio.Task[Any]:
+    """Run the pipeline on its own, to its end even if the client leaves; then drop the uploads."""
+    task = asyncio.create_task(work)
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+    if cleanup is not None:
+        task.add_done_callback(lambda _: cleanup())
+    return task
+
+
+async def synthetic(job: ImageJob, work: Coroutine[Any, Any, dict[str, Any]], keepalive: float,
+                    cleanup: Callable[[], None] | None = None) -> AsyncIterator[bytes]:
+    task = _start(work, cleanup)
+    yield OPENING
+    while not task.done():
+        await asyncio.wait({task}, timeout=keepalive)
+        if not task.done():
+            yield KEEPALIVE
+    try:
+        body = task.result()
+    except ApiError as err:
+        yield sse("error", err.body())
+        return
+    except Exception:
+        log.exception("streamed request failed")
+        yield sse("error", INTERNAL)
+        return
+    for kind, event in await asyncio.to_thread(completed_events, job, body):
+        yield sse(kind, event)
+
+
+def stream_response(job: ImageJob, work: Coroutine[Any, Any, dict[str, Any]], keepalive: float,
+                    request_id: str, cleanup: Callable[[], None] | None = None) -> StreamingResponse:
+    headers = {"x-request-id": request_id, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(synthetic(job, work, keepalive, cleanup), media_type="text/event-stream",
+                             headers=headers)
