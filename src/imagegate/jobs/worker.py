@@ -43,6 +43,11 @@ class JobTasks:
         self.tasks[key] = record
         await self.store.save_task(self.job_id, self.owner, self.tasks, self.last_progress)
 
+    async def forget(self, key: str) -> None:
+        """The task failed: a retry submits a new one."""
+        if self.tasks.pop(key, None) is not None:
+            await self.store.save_task(self.job_id, self.owner, self.tasks, self.last_progress)
+
     async def progress(self, value: float) -> None:
         if value != self.last_progress:
             self.last_progress = value

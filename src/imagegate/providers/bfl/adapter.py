@@ -8,11 +8,12 @@ queue here rather than drawing 429s.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ...errors import UpstreamError
+from ...context import TaskLog, current
+from ...errors import ApiError, UpstreamError
 from ..base import Call, UpstreamImage, UpstreamResult
 from ..http import Http
 from ..kontext import inline_inputs
@@ -45,16 +46,32 @@ class BFLProvider:
 
     async def run(self, call: Call) -> UpstreamResult:
         body = request_body(call)
+        tasks, key = current().tasks, f"{call.channel.name}:{call.offset}"
         async with self.limiter.slot(call.upstream_model):
-            images, mask = await inline_inputs(call.job)
-            content = orjson.dumps({**body, **image_fields(call.upstream_model, images, mask)})
-            task = await self._submit(call.upstream_model, content)
-            sample = await poll(self._checker(trusted_link(task.polling_url, self.base_url, DOMAINS)), self.plan)
+            task = await self._task(call, body, tasks, key)
+            try:
+                sample = await poll(self._checker(trusted_link(task.polling_url, self.base_url, DOMAINS), tasks),
+                                    self.plan)
+            except ApiError:
+                if tasks is not None:
+                    await tasks.forget(key)
+                raise
             data = await fetch_image(self.http, sample, self.base_url)
         meta = {"output_format": body["output_format"]}
         if body.get("aspect_ratio") is not None:
             meta["aspect_ratio"] = body["aspect_ratio"]
         return UpstreamResult([UpstreamImage(data=data)], meta=meta, cost=task.cost_usd)
+
+    async def _task(self, call: Call, body: dict[str, Any], tasks: TaskLog | None, key: str) -> Task:
+        """The call's task: one an async job submitted before a restart (resumed, not paid again), else a new one."""
+        if tasks is not None and (known := tasks.get(key)) is not None:
+            return Task(known["id"], known["polling_url"], known["cost_usd"])
+        images, mask = await inline_inputs(call.job)
+        content = orjson.dumps({**body, **image_fields(call.upstream_model, images, mask)})
+        task = await self._submit(call.upstream_model, content)
+        if tasks is not None:
+            await tasks.submitted(key, {"id": task.id, "polling_url": task.polling_url, "cost_usd": task.cost_usd})
+        return task
 
     async def _submit(self, model: str, content: bytes) -> Task:
         url = self.base_url + path(model)
@@ -64,7 +81,7 @@ class BFLProvider:
             raise submit_failure(response)
         return parse_submit(json_body(response))
 
-    def _checker(self, polling_url: str) -> Callable[[], Awaitable[str | None]]:
+    def _checker(self, polling_url: str, tasks: TaskLog | None) -> Callable[[], Awaitable[str | None]]:
         """One poll of the task: its sample link once Ready, ``None`` while it may still finish."""
         misses = 0
 
@@ -75,7 +92,10 @@ class BFLProvider:
                 return None
             if response.status_code not in (200, 404):
                 raise status_error(response, "polling failed")
-            status, sample = parse_result(json_body(response)) if response.status_code == 200 else (NOT_FOUND, None)
+            answer = json_body(response) if response.status_code == 200 else None
+            status, sample = parse_result(answer) if answer is not None else (NOT_FOUND, None)
+            if tasks is not None and isinstance(answer, dict) and isinstance(answer.get("progress"), int | float):
+                await tasks.progress(float(answer["progress"]))
             if status == NOT_FOUND:
                 misses += 1
                 if misses > NOT_FOUND_RETRIES:
