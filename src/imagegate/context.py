@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -44,6 +45,7 @@ class RequestContext:
     cost: float | None = None
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: TaskLog | None = None  # set for async jobs only
+    partials: Callable[[str, str], None] | None = None  # streamed requests: where upstream partial images go
 
     def finished(self, body: dict[str, Any]) -> None:
         """Note what a successful response holds: images made, and the price if the ledger set one."""

@@ -1,5 +1,8 @@
-"""``stream=true`` for models that can't stream: SSE keep-alive comments while the images are made,
-then one ``completed`` event per image in OpenAI's event format.
+"""``stream=true``: server-sent events in OpenAI's format for every model.
+
+GPT image models stream upstream: their ``*.partial_image`` events are passed through as they
+arrive. Models that can't stream (FLUX, dall-e) get SSE keep-alive comments while the images are
+made. Either way the stream ends with one ``completed`` event per image.
 
 The first bytes (a comment) go out at once and another comment every ``keepalive`` seconds, so
 no proxy cuts the connection while a long generation runs. Each ``image_generation.completed``
@@ -22,6 +25,7 @@ import orjson
 import pybase64
 from starlette.responses import StreamingResponse
 
+from .context import current
 from .errors import ApiError
 from .imaging import pixel_size
 from .normalise import ImageJob
@@ -86,14 +90,29 @@ def _start(work: Coroutine[Any, Any, dict[str, Any]], cleanup: Callable[[], None
     return task
 
 
-async def synthetic(job: ImageJob, work: Coroutine[Any, Any, dict[str, Any]], keepalive: float,
-                    cleanup: Callable[[], None] | None = None) -> AsyncIterator[bytes]:
-    task = _start(work, cleanup)
-    yield OPENING
-    while not task.done():
-        await asyncio.wait({task}, timeout=keepalive)
+async def _until_done(task: asyncio.Task[Any], partials: asyncio.Queue[bytes], keepalive: float,
+                      ) -> AsyncIterator[bytes]:
+    """Partial-image events as they arrive, a keep-alive comment after each quiet ``keepalive`` seconds."""
+    while not task.done() or not partials.empty():
+        getter = asyncio.ensure_future(partials.get())
+        await asyncio.wait({task, getter}, timeout=keepalive, return_when=asyncio.FIRST_COMPLETED)
+        if getter.done():
+            yield getter.result()
+            continue
+        getter.cancel()
         if not task.done():
             yield KEEPALIVE
+
+
+async def synthetic(job: ImageJob, work: Coroutine[Any, Any, dict[str, Any]], keepalive: float,
+                    cleanup: Callable[[], None] | None = None) -> AsyncIterator[bytes]:
+    partials: asyncio.Queue[bytes] = asyncio.Queue()
+    current().partials = lambda kind, data: partials.put_nowait(
+        b"event: " + kind.encode() + b"\ndata: " + data.encode() + b"\n\n")
+    task = _start(work, cleanup)
+    yield OPENING
+    async for chunk in _until_done(task, partials, keepalive):
+        yield chunk
     try:
         body = task.result()
     except ApiError as err:

@@ -22,7 +22,7 @@ from PIL import Image
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -124,6 +124,7 @@ class FakeOpenAI:
         self.delay = 0.0  # seconds added to every successful response
         self.failure_rate = 0.0  # share of image requests answered 500 (after `delay`, like a real failure)
         self.max_concurrent = 0  # peak number of image requests in flight
+        self.stream_gap = 0.0  # seconds before each event of a streamed answer (stream=true)
         self.random = random.Random(0)
         self.port, self.origin, self.base_url = 0, "", ""  # set by start(): http://127.0.0.1:PORT[/v1]
         self._inflight = 0
@@ -191,7 +192,7 @@ class FakeOpenAI:
             self.requests.clear()
             self._faults.clear()
             self.max_concurrent = 0
-            self.delay = self.failure_rate = 0.0
+            self.delay = self.failure_rate = self.stream_gap = 0.0
 
     def fail_next(self, kind: FaultKind, count: int = 1, *, status: int | None = None,
                   headers: dict[str, str] | None = None, body: Any = None, delay: float | None = None,
@@ -221,6 +222,10 @@ class FakeOpenAI:
             if not body_ok:
                 raise ApiError(error_body("We could not parse the JSON body of your request."))
             payload = self._build(record)
+            params = self._params(record)
+            if str(params.get("stream")).lower() == "true":
+                return StreamingResponse(self._events(request.url.path, params, payload),
+                                         media_type="text/event-stream")
             await self._sleep(self.delay)
             return json_response(payload)
         except ApiError as exc:
@@ -295,6 +300,23 @@ class FakeOpenAI:
             if model == "dall-e-3":
                 items[-1]["revised_prompt"] = f"revised: {params.get('prompt', '')}"
         return {"created": int(time.time()), "data": items}
+
+    async def _events(self, path: str, params: dict[str, Any], payload: dict[str, Any]) -> Any:
+        """OpenAI's stream: ``partial_images`` partial events, then a completed event per image; ``stream_gap``
+        seconds before each, so a client sees them arrive one by one."""
+        prefix = "image_edit" if path.endswith("/edits") else "image_generation"
+        common = {k: payload[k] for k in ("size", "quality", "background", "output_format")}
+        partial = encode_image(64, 64)[1]
+        for index in range(int(params.get("partial_images") or 0)):
+            await self._sleep(self.stream_gap)
+            event = {"type": f"{prefix}.partial_image", "b64_json": partial, "created_at": payload["created"],
+                     **common, "partial_image_index": index}
+            yield f"event: {event['type']}\ndata: {orjson.dumps(event).decode()}\n\n".encode()
+        for item in payload["data"]:
+            await self._sleep(self.stream_gap)
+            event = {"type": f"{prefix}.completed", "b64_json": item["b64_json"], "created_at": payload["created"],
+                     **common, "usage": payload["usage"]}
+            yield f"event: {event['type']}\ndata: {orjson.dumps(event).decode()}\n\n".encode()
 
     async def _file(self, request: Request) -> Response:
         await self._record(request)

@@ -8,7 +8,7 @@ Providers see only :class:`Http` and :class:`Reply`, so the choice stays in this
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +56,9 @@ class Reply:
         return urlsplit(self.url).hostname or ""
 
 
+OnEvent = Callable[[str, str], Awaitable[None]]
+
+
 def _timeout(seconds: float) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(total=None, sock_connect=min(seconds, 10.0), sock_read=seconds)
 
@@ -83,8 +86,12 @@ class Http:
 
     async def request(self, method: str, url: str, *, json: Any = None, content: bytes | None = None,
                       data: dict[str, str] | None = None, files: list[FilePart] | None = None,
-                      headers: Mapping[str, str] | None = None) -> Reply:
-        """Send one request and read the whole answer; transport failures become 502/504 errors."""
+                      headers: Mapping[str, str] | None = None, on_event: OnEvent | None = None) -> Reply:
+        """Send one request and read the whole answer; transport failures become 502/504 errors.
+
+        With ``on_event``, a 200 ``text/event-stream`` answer is read event by event instead, each handed to
+        ``on_event(event, data)`` as it arrives (the reply's body is then empty).
+        """
         body: Any = content
         headers = dict(headers or {})
         if json is not None:
@@ -98,12 +105,38 @@ class Http:
                 if body is None and (files or data is not None):
                     body = _form(data or {}, files or [], await _payloads(files or [], stack))
                 async with self.session.request(method, url, data=body, headers=headers) as response:
+                    if on_event is not None and response.status == 200 \
+                            and response.content_type == "text/event-stream":
+                        await _read_events(response, on_event)
+                        return Reply(response.status, response.headers, b"", url, credential)
                     content = await response.read()
                     return Reply(response.status, response.headers, content, url, credential)
         except (TimeoutError, aiohttp.ServerTimeoutError):
             raise UpstreamTimeout("The upstream did not answer in time.") from None
         except (aiohttp.ClientError, OSError):
             raise UpstreamError("The connection to the upstream failed.", code="upstream_unreachable") from None
+
+
+async def _read_events(response: aiohttp.ClientResponse, on_event: OnEvent) -> None:
+    """Server-sent events as they arrive (lines of any length; comments and ids ignored)."""
+    buffer, event, data = bytearray(), "", list[str]()
+    async for chunk in response.content.iter_any():
+        buffer += chunk
+        start = 0
+        while (end := buffer.find(b"\n", start)) >= 0:
+            line = bytes(buffer[start:end]).rstrip(b"\r").decode()
+            start = end + 1
+            if not line:
+                if data:
+                    await on_event(event or "message", "\n".join(data))
+                event, data = "", []
+            elif line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+        del buffer[:start]
+    if data:
+        await on_event(event or "message", "\n".join(data))
 
 
 async def _payloads(files: list[FilePart], stack: ExitStack) -> list[Any]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...context import current
 from ..base import Call, UpstreamResult
 from ..http import FilePart, Http
 from ..upstream import fetch_image, json_body
 from .errors import failure
 from .params import as_form, image_field, parse_response, request_fields
+from .stream import StreamedImages
 
 if TYPE_CHECKING:
     from ...router import Channel
@@ -34,14 +36,21 @@ class OpenAIProvider:
         return request_fields(call)
 
     async def run(self, call: Call) -> UpstreamResult:
-        url = self.url(call)
+        url, fields = self.url(call), self.fields(call)
+        streamed = None
+        if call.job.stream and "stream" in call.job.spec.options:  # the client streams: so does the upstream
+            fields["stream"] = True
+            streamed = StreamedImages(url, current().partials)
+        on_event = streamed.take if streamed is not None else None
         if call.job.endpoint == "generations":
-            response = await self.http.request("POST", url, json=self.fields(call), headers=self.auth)
+            response = await self.http.request("POST", url, json=fields, headers=self.auth, on_event=on_event)
         else:  # multipart, streamed from the temp files the request was parsed into
-            response = await self.http.request("POST", url, data=as_form(self.fields(call)), files=self._files(call),
-                                               headers=self.auth)
+            response = await self.http.request("POST", url, data=as_form(fields), files=self._files(call),
+                                               headers=self.auth, on_event=on_event)
         if response.status_code != 200:
             raise failure(response)
+        if streamed is not None and not response.content:
+            return streamed.result(call.n)
         result = parse_response(json_body(response), call.n)
         for image in result.images:
             if image.b64 is None and image.url is not None:

@@ -38,7 +38,7 @@ def image_field(call: Call) -> str:
     return "image[]" if call.job.spec.edit_max_images > 1 and call.job.endpoint == "edits" else "image"
 
 
-def _usage(raw: Any) -> TokenUsage | None:
+def usage_of(raw: Any) -> TokenUsage | None:
     if not isinstance(raw, dict):
         return None
     details = raw.get("input_tokens_details") or {}
@@ -67,4 +67,4 @@ def parse_response(body: Any, expected: int) -> UpstreamResult:
         raise UpstreamError(f"The upstream returned {len(data)} images instead of {expected}.",
                             code="upstream_bad_response")
     meta = {k: body[k] for k in META_FIELDS if isinstance(body.get(k), str)}
-    return UpstreamResult(images=[_image(item) for item in data], usage=_usage(body.get("usage")), meta=meta)
+    return UpstreamResult(images=[_image(item) for item in data], usage=usage_of(body.get("usage")), meta=meta)
