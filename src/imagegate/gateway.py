@@ -19,6 +19,7 @@ from .dispatch import Dispatcher
 from .errors import InvalidRequest, NotFound
 from .health import Health
 from .jobs import Jobs, JobStore
+from .jobs.queue import JobQueue, LocalQueue, RedisQueue
 from .jobs.runner import runner
 from .jobs.worker import Worker
 from .ledger import Database, Keys, UsageRecorder
@@ -208,6 +209,8 @@ class Gateway:
     async def close(self) -> None:
         if self.jobs.worker is not None:
             await self.jobs.worker.close()
+        else:
+            await self.jobs.queue.close()
         for task in self.tasks:
             task.cancel()
         if self.inflight:
@@ -221,6 +224,15 @@ class Gateway:
 
 def _limiter(settings: Settings) -> RateLimiter:
     return RateLimiter(RedisWindow.from_url(settings.redis_url) if settings.redis_url else LocalWindow())
+
+
+async def job_queue(settings: Settings) -> JobQueue:
+    """Redis when ``redis_url`` is set (jobs go to any node's workers), else in-process."""
+    if not settings.redis_url:
+        return LocalQueue()
+    queue = RedisQueue(settings.redis_url, settings.redis_prefix, settings.job_lease)
+    await queue.start()
+    return queue
 
 
 async def start(settings: Settings) -> Gateway:
@@ -237,14 +249,15 @@ async def start(settings: Settings) -> Gateway:
     store = LocalStore(settings.data_dir / "results")
     signer = Signer(load_secret(settings.data_dir, settings.secret), settings.url_ttl, settings.base_url)
     jobs = Jobs(JobStore(db, settings.job_ttl, settings.job_lease), LocalStore(settings.data_dir / "job-results"),
-                settings.data_dir / "jobs")
+                settings.data_dir / "jobs", await job_queue(settings))
     gateway = Gateway(
         settings, routing.catalog, db, keys, Authenticator(keys, settings.master_key, settings.key_cache_ttl),
         _limiter(settings), usage, billing, store, signer, metrics, dispatcher,
         Pipeline(dispatcher, store, signer, billing), jobs,
     )
     if settings.job_workers:
-        jobs.worker = Worker(jobs.store, runner(gateway), jobs.finished, settings.job_workers, settings.job_poll)
+        jobs.worker = Worker(jobs.store, jobs.queue, runner(gateway), jobs.finished, settings.job_workers,
+                             settings.job_poll)
         jobs.worker.start()
     gateway.tasks.append(asyncio.create_task(gateway._sweep_forever(), name="sweep"))
     return gateway

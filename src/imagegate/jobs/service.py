@@ -12,6 +12,7 @@ from ..api.uploads import Upload
 from ..auth import Principal
 from ..store import LocalStore
 from .files import persist, remove
+from .queue import JobQueue
 from .store import JobRow, JobStore, new_id
 from .tables import QUEUED
 from .worker import Worker
@@ -34,6 +35,7 @@ class Jobs:
     store: JobStore
     results: LocalStore
     root: Path
+    queue: JobQueue
     worker: Worker | None = None
 
     def folder(self, job_id: str) -> Path:
@@ -48,8 +50,7 @@ class Jobs:
                      QUEUED, request, {}, None, None, None, None, sub.webhook_url, now, None,
                      now + self.store.ttl, 0)
         await self.store.create(job)
-        if self.worker is not None:
-            self.worker.wake()
+        await self.queue.push(job_id)
         return job
 
     async def cancel(self, job_id: str) -> bool:

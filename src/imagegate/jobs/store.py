@@ -72,10 +72,13 @@ class JobStore:
         jobs = image_jobs.c
         return sa.or_(jobs.status == QUEUED, sa.and_(jobs.status == RUNNING, jobs.lease_until < now))
 
-    async def claim(self) -> tuple[JobRow, str] | None:
-        """The oldest job nobody holds, now held by the caller under a new claim token; ``None`` if none."""
+    async def claim(self, job_id: str | None = None) -> tuple[JobRow, str] | None:
+        """Job ``job_id`` (or the oldest job nobody holds), now held by the caller under a new claim token;
+        ``None`` when it is not claimable (finished, canceled, held by a live worker) or there is none."""
         now = time.time()
         query = sa.select(image_jobs.c.id).where(self._claimable(now)).order_by(image_jobs.c.created_at).limit(8)
+        if job_id is not None:
+            query = query.where(image_jobs.c.id == job_id)
         async with self.db.engine.begin() as conn:
             candidates = (await conn.execute(query)).scalars().all()
         owner = secrets.token_hex(8)

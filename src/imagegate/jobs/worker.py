@@ -10,7 +10,6 @@ simply runs out and any worker takes them, resuming submitted upstream tasks fro
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
@@ -19,6 +18,7 @@ from typing import Any
 from ..context import begin
 from ..errors import ApiError
 from ..ledger import UsageRow
+from .queue import JobQueue
 from .store import JobRow, JobStore
 
 log = logging.getLogger("imagegate.jobs")
@@ -55,10 +55,10 @@ class JobTasks:
 
 
 class Worker:
-    def __init__(self, store: JobStore, run: Runner, finished: Finished, slots: int, poll: float) -> None:
-        self.store, self.run, self.finished, self.poll = store, run, finished, poll
+    def __init__(self, store: JobStore, queue: JobQueue, run: Runner, finished: Finished, slots: int,
+                 poll: float) -> None:
+        self.store, self.queue, self.run, self.finished, self.poll = store, queue, run, finished, poll
         self.slots = asyncio.Semaphore(slots)
-        self.wakeup = asyncio.Event()
         self.running: dict[str, tuple[asyncio.Task[None], str]] = {}
         self.closing = False
         self.loop: asyncio.Task[None] | None = None
@@ -66,31 +66,34 @@ class Worker:
     def start(self) -> None:
         self.loop = asyncio.create_task(self._claim_forever(), name="job-worker")
 
-    def wake(self) -> None:
-        self.wakeup.set()
-
     def abort(self, job_id: str) -> None:
         """Stop a job running here (it was canceled); nothing is recorded for it."""
         if job_id in self.running:
             self.running[job_id][0].cancel()
 
+    async def _claim(self, wait: float) -> tuple[JobRow, str] | None:
+        job_id = await self.queue.next(wait)
+        claimed = await self.store.claim(job_id)
+        if claimed is None and job_id is not None:
+            await self.queue.done(job_id)  # finished, canceled, or running elsewhere
+        return claimed
+
     async def _claim_forever(self) -> None:
+        wait = 0.0  # no wait while jobs are waiting; the poll interval once there were none
         while True:
             await self.slots.acquire()
             try:
-                claimed = await self.store.claim()
+                claimed = await self._claim(wait)
             except Exception:
                 log.exception("claiming a job failed")
                 claimed = None
             if claimed is None:
                 self.slots.release()
-                self.wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), self.poll)
+                wait = self.poll
                 continue
+            wait = 0.0
             job, owner = claimed
-            task = asyncio.create_task(self._run(job, owner), name=f"job-{job.id}")
-            self.running[job.id] = (task, owner)
+            self.running[job.id] = (asyncio.create_task(self._run(job, owner), name=f"job-{job.id}"), owner)
 
     async def _keep(self, job_id: str, owner: str, task: asyncio.Task[Any]) -> None:
         """Renew the lease a few times per lease period; stop the job when it is no longer ours."""
@@ -123,6 +126,7 @@ class Worker:
             self.running.pop(job.id, None)
             self.slots.release()
         if recorded:
+            await self.queue.done(job.id)
             await self.finished(job.id)
 
     async def _outcome(self, job: JobRow, owner: str) -> bool:
@@ -143,3 +147,4 @@ class Worker:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.queue.close()
