@@ -186,6 +186,9 @@ class Settings(BaseSettings):
     job_lease: float = Field(30.0, gt=0)
     job_poll: float = Field(1.0, gt=0)
     stream_keepalive: float = Field(15.0, gt=0)
+    webhook_secret: str | None = None
+    webhook_allow_hosts: list[str] = []
+    webhook_timeout: float = Field(10.0, gt=0)
     redis_prefix: str = Field("imagegate", min_length=1)
     log_prompts: bool = False
     openai_api_key: str | None = Field(None, validation_alias=AliasChoices("openai_api_key", "OPENAI_API_KEY"))

@@ -21,6 +21,7 @@ from .health import Health
 from .jobs import Jobs, JobStore
 from .jobs.queue import JobQueue, LocalQueue, RedisQueue
 from .jobs.runner import runner
+from .jobs.webhook import Notifier
 from .jobs.worker import Worker
 from .ledger import Database, Keys, UsageRecorder
 from .ledger.budget import Budgets
@@ -211,6 +212,8 @@ class Gateway:
             await self.jobs.worker.close()
         else:
             await self.jobs.queue.close()
+        for delivery in self.jobs.deliveries:
+            delivery.cancel()
         for task in self.tasks:
             task.cancel()
         if self.inflight:
@@ -249,7 +252,8 @@ async def start(settings: Settings) -> Gateway:
     store = LocalStore(settings.data_dir / "results")
     signer = Signer(load_secret(settings.data_dir, settings.secret), settings.url_ttl, settings.base_url)
     jobs = Jobs(JobStore(db, settings.job_ttl, settings.job_lease), LocalStore(settings.data_dir / "job-results"),
-                settings.data_dir / "jobs", await job_queue(settings))
+                settings.data_dir / "jobs", await job_queue(settings),
+                Notifier(settings.webhook_secret, settings.webhook_allow_hosts, settings.webhook_timeout), signer)
     gateway = Gateway(
         settings, routing.catalog, db, keys, Authenticator(keys, settings.master_key, settings.key_cache_ttl),
         _limiter(settings), usage, billing, store, signer, metrics, dispatcher,

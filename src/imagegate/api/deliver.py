@@ -10,10 +10,10 @@ from ..auth import Principal
 from ..errors import InvalidRequest
 from ..gateway import Gateway
 from ..jobs import Submission
+from ..jobs.view import accepted
 from ..normalise import ImageJob
 from ..stream import stream_response
 from .deps import json_response
-from .jobs import accepted
 from .uploads import Form
 
 RESPOND_ASYNC = "respond-async"
@@ -40,7 +40,13 @@ async def deliver(request: Request, gateway: Gateway, job: ImageJob, sub: Submis
     if explicit and job.stream:
         raise InvalidRequest("An async job can't stream: leave out stream=true or 'Prefer: respond-async'.",
                              param="stream", code="invalid_value")
-    if explicit or (gateway.settings.respond_async and not job.stream):
+    asynchronous = explicit or (gateway.settings.respond_async and not job.stream)
+    if sub.webhook_url is not None:
+        if not asynchronous:
+            raise InvalidRequest("'webhook_url' is for async jobs: send it with 'Prefer: respond-async'.",
+                                 param="webhook_url", code="unsupported_parameter")
+        sub.webhook_url = await gateway.jobs.notifier.check(sub.webhook_url)
+    if asynchronous:
         if form is not None:
             sub.images, sub.mask = [i.upload for i in job.images], job.mask.upload if job.mask else None
         created = await gateway.jobs.submit(sub, principal)

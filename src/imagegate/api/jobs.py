@@ -6,44 +6,18 @@ Result links are signed afresh on every read, so they stay valid as long as the 
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import unquote, urlsplit
-
 from fastapi import APIRouter
 from starlette.responses import Response
 
 from ..auth import Principal
 from ..errors import NotFound
-from ..jobs import FAILED, SUCCEEDED, JobRow
+from ..jobs import JobRow
+from ..jobs.view import view
 from ..schema import error_responses
-from ..store import Signer
 from .deps import GatewayDep, PrincipalDep, RequestIdDep, json_response
 
 router = APIRouter(prefix="/v1/images/jobs", tags=["jobs"])
 ERRORS = error_responses(401, 404)
-
-
-def accepted(job: JobRow) -> dict[str, Any]:
-    return {"id": job.id, "object": "image.job", "status": job.status, "created": int(job.created_at)}
-
-
-def _resigned(result: dict[str, Any], signer: Signer) -> dict[str, Any]:
-    data = [{**entry, "url": signer.url(unquote(urlsplit(entry["url"]).path.rsplit("/", 1)[1]))}
-            if "url" in entry else entry for entry in result.get("data", [])]
-    return {**result, "data": data}
-
-
-def view(job: JobRow, signer: Signer) -> dict[str, Any]:
-    body = {**accepted(job), "model": job.model, "expires_at": int(job.expires_at)}
-    if job.progress is not None:
-        body["progress"] = job.progress
-    if job.finished_at is not None:
-        body["finished_at"] = int(job.finished_at)
-    if job.status == SUCCEEDED and job.result is not None:
-        body["result"] = _resigned(job.result, signer)
-    if job.status == FAILED and job.error is not None:
-        body["error"] = job.error["error"]
-    return body
 
 
 def _visible(job: JobRow | None, principal: Principal, job_id: str) -> JobRow:

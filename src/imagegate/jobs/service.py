@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -10,11 +11,13 @@ from typing import Any
 
 from ..api.uploads import Upload
 from ..auth import Principal
-from ..store import LocalStore
+from ..store import LocalStore, Signer
 from .files import persist, remove
 from .queue import JobQueue
 from .store import JobRow, JobStore, new_id
 from .tables import QUEUED
+from .view import view
+from .webhook import Notifier
 from .worker import Worker
 
 log = logging.getLogger("imagegate.jobs")
@@ -36,7 +39,10 @@ class Jobs:
     results: LocalStore
     root: Path
     queue: JobQueue
+    notifier: Notifier
+    signer: Signer
     worker: Worker | None = None
+    deliveries: set[asyncio.Task[bool]] = field(default_factory=set)
 
     def folder(self, job_id: str) -> Path:
         return self.root / job_id
@@ -72,5 +78,10 @@ class Jobs:
         return len(expired)
 
     async def finished(self, job_id: str) -> None:
-        """A job reached its end here: its uploads are no longer needed."""
+        """A job reached its end here: its uploads are no longer needed, its webhook (if any) is called."""
         await remove(self.folder(job_id))
+        job = await self.store.get(job_id)
+        if job is not None and job.webhook_url:
+            delivery = asyncio.create_task(self.notifier.send(job.webhook_url, view(job, self.signer)))
+            self.deliveries.add(delivery)
+            delivery.add_done_callback(self.deliveries.discard)
