@@ -71,6 +71,10 @@ class Notifier:
                                  code="invalid_type")
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
+        try:
+            _ = parts.port
+        except ValueError:
+            host = ""
         if not host or parts.scheme not in ("https", "http") or parts.username or parts.password:
             raise _refuse("'webhook_url' must be an https URL without credentials.")
         if host not in self.allow:
