@@ -86,11 +86,8 @@ class JobStore:
             update = (sa.update(image_jobs).where(image_jobs.c.id == job_id, self._claimable(now))
                       .values(status=RUNNING, owner=owner, lease_until=now + self.lease,
                               claims=image_jobs.c.claims + 1))
-            async with self.db.engine.begin() as conn:
-                if (await conn.execute(update)).rowcount == 1:
-                    job = await self.get(job_id)
-                    if job is not None:
-                        return job, owner
+            if await self._change(update) and (job := await self.get(job_id)) is not None:
+                return job, owner  # read after the claim committed: no lock is held while waiting for a connection
         return None
 
     def _held(self, job_id: str, owner: str) -> sa.Update:
