@@ -126,8 +126,11 @@ class Worker:
             self.running.pop(job.id, None)
             self.slots.release()
         if recorded:
-            await self.queue.done(job.id)
-            await self.finished(job.id)
+            try:
+                await self.queue.done(job.id)
+                await self.finished(job.id)
+            except Exception:
+                log.exception("after a job ended, tidying up failed", extra={"job": job.id})
 
     async def _outcome(self, job: JobRow, owner: str) -> bool:
         try:

@@ -58,6 +58,10 @@ def test_jobs_survive_sigkill(bfl: FakeBFL, tmp_path: Path) -> None:
                 wait(http, ids[0], ("in_progress", "queued"), rounds=1)
             assert len(stored_tasks(tmp_path)) == WORKERS
             assert len(bfl.submitted()) == WORKERS
+            for _ in range(3000):  # BFL's progress of a running task shows on its job
+                if 0.5 in (progress := [http.get(f"/v1/images/jobs/{i}").json().get("progress") for i in ids]):
+                    break
+            assert 0.5 in progress
     finally:
         first.process.kill()
         first.process.wait(10)
