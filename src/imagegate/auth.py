@@ -76,6 +76,19 @@ class Authenticator:
             raise Unauthorized(f"This API key expired at {principal.expires_at:%Y-%m-%d %H:%M:%S} UTC.")
         return principal
 
+    async def principal_of(self, key_id: int | None, is_master: bool) -> Principal:
+        """The principal of a stored request (an async job) as it is now: its key's current limits, or 401 if
+        the key has since been revoked or has expired."""
+        if is_master:
+            return MASTER
+        record = await self.keys.get(str(key_id)) if key_id is not None else None
+        if record is None or not record.active:
+            raise Unauthorized("The API key that created this job has been revoked.")
+        principal = _principal(record, "")
+        if principal.expires_at is not None and principal.expires_at <= datetime.now(UTC):
+            raise Unauthorized(f"This API key expired at {principal.expires_at:%Y-%m-%d %H:%M:%S} UTC.")
+        return principal
+
     async def _load(self, key: str, now: float) -> Principal:
         record = await self.keys.lookup(key)
         if record is None or not record.active:

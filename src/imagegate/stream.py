@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import binascii
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 import orjson
@@ -29,12 +29,11 @@ from .context import current
 from .errors import ApiError
 from .imaging import pixel_size
 from .normalise import ImageJob
+from .pipeline import Answer
 from .respond import ENUMS, sniff
 
 OPENING = b": imagegate stream open\n\n"
 KEEPALIVE = b": keep-alive\n\n"
-ZERO_USAGE = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
-              "input_tokens_details": {"text_tokens": 0, "image_tokens": 0}}
 PREFIX = {"generations": "image_generation", "edits": "image_edit"}
 log = logging.getLogger("imagegate.stream")
 INTERNAL = {"error": {"message": "The gateway failed to make the images.", "type": "server_error", "param": None,
@@ -62,7 +61,7 @@ def completed_events(job: ImageJob, body: dict[str, Any]) -> list[tuple[str, dic
             "size": _enum("size", body.get("size") or job.size), "quality": _enum("quality", body.get("quality")),
             "background": _enum("background", body.get("background") or job.options.get("background")),
             "output_format": body.get("output_format") or sniff(raw),
-            "usage": body["usage"] if index == len(data) - 1 else {**ZERO_USAGE, "images": 0},
+            "usage": body["usage"] if index == len(data) - 1 else _zeroed(body["usage"]),
             "image_index": index,
         }
         if dims is not None:
@@ -73,6 +72,11 @@ def completed_events(job: ImageJob, body: dict[str, Any]) -> list[tuple[str, dic
     return events
 
 
+def _zeroed(usage: dict[str, Any]) -> dict[str, Any]:
+    """The same usage block with every number 0 (the images before the last carry no usage)."""
+    return {k: _zeroed(v) if isinstance(v, dict) else 0 for k, v in usage.items()}
+
+
 def _decode(b64: str) -> bytes:
     try:
         return pybase64.b64decode(b64, validate=True)
@@ -80,13 +84,11 @@ def _decode(b64: str) -> bytes:
         return b""
 
 
-def _start(work: Coroutine[Any, Any, dict[str, Any]], cleanup: Callable[[], None] | None) -> asyncio.Task[Any]:
-    """Run the pipeline on its own, to its end even if the client leaves; then drop the uploads."""
+def _start(work: Coroutine[Any, Any, Answer]) -> asyncio.Task[Answer]:
+    """Run the pipeline on its own, to its end even if the client leaves (its images are paid for)."""
     task = asyncio.create_task(work)
     _running.add(task)
     task.add_done_callback(_running.discard)
-    if cleanup is not None:
-        task.add_done_callback(lambda _: cleanup())
     return task
 
 
@@ -104,17 +106,16 @@ async def _until_done(task: asyncio.Task[Any], partials: asyncio.Queue[bytes], k
             yield KEEPALIVE
 
 
-async def synthetic(job: ImageJob, work: Coroutine[Any, Any, dict[str, Any]], keepalive: float,
-                    cleanup: Callable[[], None] | None = None) -> AsyncIterator[bytes]:
+async def synthetic(job: ImageJob, work: Coroutine[Any, Any, Answer], keepalive: float) -> AsyncIterator[bytes]:
     partials: asyncio.Queue[bytes] = asyncio.Queue()
     current().partials = lambda kind, data: partials.put_nowait(
         b"event: " + kind.encode() + b"\ndata: " + data.encode() + b"\n\n")
-    task = _start(work, cleanup)
+    task = _start(work)
     yield OPENING
     async for chunk in _until_done(task, partials, keepalive):
         yield chunk
     try:
-        body = task.result()
+        body = orjson.loads(task.result().content)
     except ApiError as err:
         yield sse("error", err.body())
         return
@@ -126,8 +127,7 @@ async def synthetic(job: ImageJob, work: Coroutine[Any, Any, dict[str, Any]], ke
         yield sse(kind, event)
 
 
-def stream_response(job: ImageJob, work: Coroutine[Any, Any, dict[str, Any]], keepalive: float,
-                    request_id: str, cleanup: Callable[[], None] | None = None) -> StreamingResponse:
+def stream_response(job: ImageJob, work: Coroutine[Any, Any, Answer], keepalive: float,
+                    request_id: str) -> StreamingResponse:
     headers = {"x-request-id": request_id, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(synthetic(job, work, keepalive, cleanup), media_type="text/event-stream",
-                             headers=headers)
+    return StreamingResponse(synthetic(job, work, keepalive), media_type="text/event-stream", headers=headers)

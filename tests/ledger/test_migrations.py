@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+import imagegate.jobs.tables  # noqa: F401  (registers image_jobs on the metadata)
 from imagegate.ledger import Database
 from imagegate.ledger import db as db_module
 from imagegate.ledger.tables import metadata
@@ -23,7 +24,7 @@ async def test_migrated_schema_matches_the_tables(db: Database) -> None:
     async with db.connect() as conn:
         assert await conn.run_sync(_diff) == []
         version = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalar_one()
-    assert version == "0001"
+    assert version == "0002"
 
 
 async def test_upgrade_is_idempotent_and_safe_to_race(db_url: str) -> None:

@@ -3,6 +3,10 @@ server-sent events (``stream=true``), or as one JSON response."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from fastapi import Request
 from starlette.responses import Response
 
@@ -12,8 +16,9 @@ from ..gateway import Gateway
 from ..jobs import Submission
 from ..jobs.view import accepted
 from ..normalise import ImageJob
+from ..pipeline import Answer
 from ..stream import stream_response
-from .deps import json_response
+from .deps import image_response, json_response
 from .uploads import Form
 
 RESPOND_ASYNC = "respond-async"
@@ -33,6 +38,33 @@ def prefers_async(request: Request) -> bool:
     return False
 
 
+def _take_uploads(form: Form | None) -> Callable[[], None] | None:
+    """Hand the request's temp files over to work that may outlive it: it deletes them when it ends."""
+    if form is None or form.tmpdir is None:
+        return None
+    tmpdir, form.tmpdir = form.tmpdir, None
+    return tmpdir.cleanup
+
+
+async def _until_done(work: Coroutine[Any, Any, Answer], cleanup: Callable[[], None] | None) -> Answer:
+    try:
+        return await work
+    finally:
+        if cleanup is not None:
+            asyncio.get_running_loop().run_in_executor(None, cleanup)  # unlinking is slow; not on the loop
+
+
+async def _submit(gateway: Gateway, job: ImageJob, sub: Submission, principal: Principal, request_id: str,
+                  form: Form | None) -> Response:
+    if form is not None:
+        sub.images, sub.mask = [i.upload for i in job.images], job.mask.upload if job.mask else None
+    created = await gateway.jobs.submit(sub, principal)
+    response = json_response(accepted(created), status=202)
+    response.headers.update({"x-request-id": request_id, "Location": f"/v1/images/jobs/{created.id}",
+                             "Preference-Applied": RESPOND_ASYNC})
+    return response
+
+
 async def deliver(request: Request, gateway: Gateway, job: ImageJob, sub: Submission, principal: Principal,
                   request_id: str, form: Form | None = None) -> Response:
     """Answer the request; a stream or a job takes the uploads over from ``form``."""
@@ -47,19 +79,8 @@ async def deliver(request: Request, gateway: Gateway, job: ImageJob, sub: Submis
                                  param="webhook_url", code="unsupported_parameter")
         sub.webhook_url = await gateway.jobs.notifier.check(sub.webhook_url)
     if asynchronous:
-        if form is not None:
-            sub.images, sub.mask = [i.upload for i in job.images], job.mask.upload if job.mask else None
-        created = await gateway.jobs.submit(sub, principal)
-        headers = {"x-request-id": request_id, "Location": f"/v1/images/jobs/{created.id}",
-                   "Preference-Applied": RESPOND_ASYNC}
-        response = json_response(accepted(created), status=202)
-        response.headers.update(headers)
-        return response
+        return await _submit(gateway, job, sub, principal, request_id, form)
+    work = _until_done(gateway.pipeline.run(job, principal, request_id, sub.idem), _take_uploads(form))
     if job.stream:
-        tmpdir = None
-        if form is not None:
-            tmpdir, form.tmpdir = form.tmpdir, None
-        cleanup = tmpdir.cleanup if tmpdir is not None else None
-        work = gateway.pipeline.run(job, principal, request_id)
-        return stream_response(job, work, gateway.settings.stream_keepalive, request_id, cleanup)
-    return json_response(await gateway.pipeline.run(job, principal, request_id), request_id)
+        return stream_response(job, work, gateway.settings.stream_keepalive, request_id)
+    return image_response(await gateway.detach(work), request_id)

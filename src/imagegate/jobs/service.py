@@ -11,6 +11,7 @@ from typing import Any
 
 from ..api.uploads import Upload
 from ..auth import Principal
+from ..billing import IdempotentRequest
 from ..store import LocalStore, Signer
 from .files import persist, remove
 from .queue import JobQueue
@@ -31,6 +32,7 @@ class Submission:
     images: list[Upload] = field(default_factory=list)
     mask: Upload | None = None
     webhook_url: str | None = None
+    idem: IdempotentRequest | None = None
 
 
 @dataclass(slots=True)
@@ -50,6 +52,8 @@ class Jobs:
     async def submit(self, sub: Submission, principal: Principal) -> JobRow:
         job_id, now = new_id(), time.time()
         request: dict[str, Any] = {"values": sub.values}
+        if sub.idem is not None:
+            request["idem"] = {"key": sub.idem.key, "digest": sub.idem.digest}
         if sub.images or sub.mask is not None:
             request["inputs"] = await persist(sub.images, sub.mask, self.folder(job_id))
         job = JobRow(job_id, principal.key_id, principal.name, principal.is_master, sub.endpoint, sub.model,

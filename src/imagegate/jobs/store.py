@@ -2,9 +2,9 @@
 
 Every change of state is one conditional ``UPDATE``: a claim succeeds only for a queued job or
 one whose lease ran out (its worker died), and only the worker holding the current claim token
-(``owner``) can record a result. The usage row of a successful job is inserted in the same
-transaction as its ``succeeded`` state, so a job is charged exactly once however often it is
-claimed.
+(``owner``) can record a result. A successful job's ``succeeded`` state is written by
+:meth:`JobStore.succeed` inside the ledger's settling transaction (with its usage row, budget
+settlement and idempotent answer), so a job is charged exactly once however often it is claimed.
 """
 
 from __future__ import annotations
@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..ledger.db import Database
-from ..ledger.tables import usage
 from .tables import CANCELED, FAILED, OPEN, QUEUED, RUNNING, SUCCEEDED, image_jobs
 
 TERMINAL = (SUCCEEDED, FAILED, CANCELED)
+
+
+class JobLost(Exception):
+    """The job was canceled, or another worker took it over, while this one ran it."""
 
 
 @dataclass(slots=True)
@@ -60,11 +64,11 @@ class JobStore:
 
     async def create(self, job: JobRow) -> None:
         values = {name: getattr(job, name) for name in JobRow.__slots__}
-        async with self.db.engine.begin() as conn:
+        async with self.db.begin() as conn:
             await conn.execute(sa.insert(image_jobs).values(**values, lease_until=0.0))
 
     async def get(self, job_id: str) -> JobRow | None:
-        async with self.db.engine.connect() as conn:
+        async with self.db.connect() as conn:
             row = (await conn.execute(sa.select(*COLUMNS).where(image_jobs.c.id == job_id))).first()
         return JobRow(*row) if row is not None else None
 
@@ -79,7 +83,7 @@ class JobStore:
         query = sa.select(image_jobs.c.id).where(self._claimable(now)).order_by(image_jobs.c.created_at).limit(8)
         if job_id is not None:
             query = query.where(image_jobs.c.id == job_id)
-        async with self.db.engine.begin() as conn:
+        async with self.db.begin() as conn:
             candidates = (await conn.execute(query)).scalars().all()
         owner = secrets.token_hex(8)
         for job_id in candidates:
@@ -95,7 +99,7 @@ class JobStore:
                                            image_jobs.c.status == RUNNING)
 
     async def _change(self, statement: sa.Update) -> bool:
-        async with self.db.engine.begin() as conn:
+        async with self.db.begin() as conn:
             return bool((await conn.execute(statement)).rowcount == 1)
 
     async def renew(self, job_id: str, owner: str) -> bool:
@@ -109,15 +113,18 @@ class JobStore:
     async def save_task(self, job_id: str, owner: str, tasks: dict[str, Any], progress: float | None) -> None:
         await self._change(self._held(job_id, owner).values(tasks=tasks, progress=progress))
 
-    async def succeed(self, job_id: str, owner: str, result: dict[str, Any], charge: dict[str, Any]) -> bool:
-        """Record the result and the job's usage row together; ``False`` (nothing written) if not held."""
+    async def succeed(self, conn: AsyncConnection, job_id: str, owner: str, result: dict[str, Any]) -> None:
+        """Inside the transaction that writes the job's usage row: record its result, or raise
+        :class:`JobLost` (rolling the charge back with it) when the job is no longer this worker's."""
         done = self._held(job_id, owner).values(status=SUCCEEDED, result=result, progress=1.0,
                                                 finished_at=time.time(), owner=None)
-        async with self.db.engine.begin() as conn:
-            if (await conn.execute(done)).rowcount != 1:
-                return False
-            await conn.execute(sa.insert(usage).values(**charge))
-        return True
+        if (await conn.execute(done)).rowcount != 1:
+            raise JobLost(job_id)
+
+    async def replayed(self, job_id: str, owner: str, result: dict[str, Any]) -> bool:
+        """An idempotent answer replayed: the job succeeds with it, and nothing is charged again."""
+        return await self._change(self._held(job_id, owner).values(
+            status=SUCCEEDED, result=result, progress=1.0, finished_at=time.time(), owner=None))
 
     async def fail(self, job_id: str, owner: str, status: int, envelope: dict[str, Any]) -> bool:
         return await self._change(self._held(job_id, owner).values(
@@ -130,10 +137,10 @@ class JobStore:
         return await self._change(statement)
 
     async def expired(self, now: float) -> list[str]:
-        async with self.db.engine.connect() as conn:
+        async with self.db.connect() as conn:
             query = sa.select(image_jobs.c.id).where(image_jobs.c.expires_at < now)
             return list((await conn.execute(query)).scalars().all())
 
     async def delete(self, job_ids: list[str]) -> None:
-        async with self.db.engine.begin() as conn:
+        async with self.db.begin() as conn:
             await conn.execute(sa.delete(image_jobs).where(image_jobs.c.id.in_(job_ids)))

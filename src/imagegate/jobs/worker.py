@@ -12,17 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
 from typing import Any
 
 from ..context import begin
 from ..errors import ApiError
-from ..ledger import UsageRow
 from .queue import JobQueue
-from .store import JobRow, JobStore
+from .store import JobLost, JobRow, JobStore
 
 log = logging.getLogger("imagegate.jobs")
-Runner = Callable[[JobRow], Awaitable[tuple[dict[str, Any], UsageRow]]]
+Runner = Callable[[JobRow, str], Awaitable[None]]  # runs a claimed job; records its success itself
 Finished = Callable[[str], Awaitable[None]]
 INTERNAL = {"error": {"message": "The job failed inside the gateway.", "type": "server_error", "param": None,
                       "code": "internal_error"}}
@@ -133,14 +131,17 @@ class Worker:
                 log.exception("after a job ended, tidying up failed", extra={"job": job.id})
 
     async def _outcome(self, job: JobRow, owner: str) -> bool:
+        """Run the job; ``True`` once its end is recorded (its success is recorded by the run itself)."""
         try:
-            body, row = await self.run(job)
+            await self.run(job, owner)
+        except JobLost:
+            return False
         except ApiError as err:
             return await self.store.fail(job.id, owner, err.status, err.body())
         except Exception:
             log.exception("job failed", extra={"job": job.id})
             return await self.store.fail(job.id, owner, 500, INTERNAL)
-        return await self.store.succeed(job.id, owner, body, asdict(row))
+        return True
 
     async def close(self) -> None:
         self.closing = True

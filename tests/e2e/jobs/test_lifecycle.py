@@ -18,8 +18,10 @@ from tests.openai_schema import validate
 
 
 def usage_rows(gateway: Gateway, request_id: str) -> int:
+    """Rows that charge for images (a failed or canceled job may leave a zero-price row with its status)."""
     with sqlite3.connect(gateway.data_dir / "imagegate.db") as db:
-        return int(db.execute("select count(*) from usage where request_id = ?", (request_id,)).fetchone()[0])
+        query = "select count(*) from usage where request_id = ? and status = 200 and images > 0"
+        return int(db.execute(query, (request_id,)).fetchone()[0])
 
 
 def new_key(gateway: Gateway, name: str) -> str:

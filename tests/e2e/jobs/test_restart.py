@@ -16,6 +16,7 @@ from tests.e2e.jobs.helpers import submit, wait
 from tests.fakes.bfl_upstream import FakeBFL
 
 JOBS = 5
+PRICE = 40_000  # flux-kontext-pro's list price per image, in micro-dollars
 WORKERS = 2
 
 
@@ -37,12 +38,13 @@ def stored_tasks(data_dir: Path) -> dict[str, dict[str, object]]:
     return {job_id: json.loads(tasks) for job_id, tasks, _ in rows if tasks and json.loads(tasks)}
 
 
-def charges(data_dir: Path) -> dict[str, list[float]]:
+def charges(data_dir: Path) -> dict[str, list[tuple[int, int]]]:
+    """Per job, its usage rows: (price, upstream cost), in micro-dollars."""
     with sqlite3.connect(data_dir / "imagegate.db") as db:
-        rows = db.execute("select request_id, upstream_cost from usage").fetchall()
-    found: dict[str, list[float]] = {}
-    for request_id, cost in rows:
-        found.setdefault(request_id, []).append(float(cost))
+        rows = db.execute("select request_id, price_micros, upstream_cost_micros from usage").fetchall()
+    found: dict[str, list[tuple[int, int]]] = {}
+    for request_id, price, cost in rows:
+        found.setdefault(request_id, []).append((price, cost))
     return found
 
 
@@ -75,5 +77,5 @@ def test_jobs_survive_sigkill(bfl: FakeBFL, tmp_path: Path) -> None:
         stop_gateway(second)
     assert [job["status"] for job in done] == ["succeeded"] * JOBS, done
     assert len(bfl.submitted()) == JOBS  # the two tasks submitted before the kill were not submitted again
-    assert charges(tmp_path) == {job_id: [0.04] for job_id in ids}
+    assert charges(tmp_path) == {job_id: [(PRICE, 40_000)] for job_id in ids}  # BFL's 4 credits: $0.04
     assert sizes == [(1024, 1024)] * JOBS

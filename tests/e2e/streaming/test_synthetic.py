@@ -37,7 +37,8 @@ def test_sdk_iterates_dall_e_completed_events(streaming_gateway: Gateway) -> Non
         assert decode(event.b64_json).size == (1792, 1024)
         assert event.size == "auto" and event.output_format == "png"
         assert event.model_extra is not None and event.model_extra["width"] == 1792
-    assert received[0].usage.total_tokens == 0 and received[1].usage.model_extra == {"images": 2}
+    assert received[0].usage.total_tokens == 0 and received[0].usage.model_extra == {"images": 0, "cost_usd": 0}
+    assert received[1].usage.model_extra == {"images": 2, "cost_usd": 0.16}
 
 
 def test_sdk_edit_stream_ends_with_usage(streaming_gateway: Gateway) -> None:

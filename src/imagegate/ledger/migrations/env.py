@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import imagegate.jobs.tables  # noqa: F401  (the image_jobs table joins the ledger's metadata)
 from imagegate.ledger.tables import metadata
 
 connection = context.config.attributes["connection"]
