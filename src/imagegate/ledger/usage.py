@@ -24,6 +24,7 @@ from .db import Database, DatabaseUnavailable
 from .tables import usage
 
 log = logging.getLogger("imagegate.ledger")
+LINGER = 0.02  # seconds a lone row waits for company; the most a crash can lose on top of the queue
 BATCH = 256
 
 
@@ -75,6 +76,8 @@ class UsageRecorder:
     async def _run(self) -> None:
         while True:
             rows = [await self.queue.get()]
+            if self.queue.empty():
+                await asyncio.sleep(LINGER)  # let a few more rows arrive: one transaction for many requests
             while len(rows) < BATCH and not self.queue.empty():
                 rows.append(self.queue.get_nowait())
             try:
