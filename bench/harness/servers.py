@@ -101,6 +101,18 @@ def start_nginx(nginx: str, work: Workdirs) -> Server:
     return server
 
 
+def start_gateway_process(name: str, argv: list[str], env: dict[str, str], work: Workdirs, port: int, ready_path: str,
+                          timeout: float) -> Server:
+    """Start a gateway under test on the gateway core and wait for ``ready_path`` to answer 200."""
+    server = spawn(name, argv, core=GATEWAY_CORE, env=env, log_path=work.logs / f"{name}.log", port=port,
+                   cwd=work.root)
+    if not wait_http_ok(server, f"http://127.0.0.1:{port}{ready_path}", timeout=timeout):
+        tail = server.log_tail()
+        server.stop()
+        raise RuntimeError(f"{name} did not become ready:\n{tail}")
+    return server
+
+
 def imagegate_argv() -> list[str]:
     exe = Path(sys.executable).with_name("imagegate")
     if exe.exists():
@@ -122,20 +134,7 @@ def start_imagegate(work: Workdirs, upstream_port: int, variant: str, timeout: f
         "IMAGEGATE_DATA_DIR": str(data_dir),
     }
     argv = [*imagegate_argv(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    server = spawn(
-        f"imagegate-{variant}",
-        argv,
-        core=GATEWAY_CORE,
-        env=env,
-        log_path=work.logs / f"imagegate-{variant}.log",
-        port=port,
-        cwd=work.root,
-    )
-    if not wait_http_ok(server, f"http://127.0.0.1:{port}/healthz", timeout=timeout):
-        tail = server.log_tail()
-        server.stop()
-        raise RuntimeError(f"imagegate did not answer /healthz:\n{tail}")
-    return server
+    return start_gateway_process(f"imagegate-{variant}", argv, env, work, port, "/healthz", timeout)
 
 
 def ensure_litellm(work: Workdirs, timeout: float = 1200) -> tuple[Path | None, str]:
@@ -216,17 +215,4 @@ def start_litellm(
     }
     env.pop("DATABASE_URL", None)
     argv = [str(exe), "--config", str(cfg), "--host", "127.0.0.1", "--port", str(port), "--num_workers", "1"]
-    server = spawn(
-        f"litellm-{variant}",
-        argv,
-        core=GATEWAY_CORE,
-        env=env,
-        log_path=work.logs / f"litellm-{variant}.log",
-        port=port,
-        cwd=work.root,
-    )
-    if not wait_http_ok(server, f"http://127.0.0.1:{port}/health/liveliness", timeout=timeout):
-        tail = server.log_tail()
-        server.stop()
-        raise RuntimeError(f"litellm did not become ready:\n{tail}")
-    return server
+    return start_gateway_process(f"litellm-{variant}", argv, env, work, port, "/health/liveliness", timeout)
