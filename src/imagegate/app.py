@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -14,36 +14,40 @@ from fastapi import FastAPI
 from . import __version__, errors
 from .api import admin, admin_channels, files, health, images, jobs, metrics, models, usage
 from .api.observe import Observe
+from .bootstrap import Services, start
 from .config import Settings, load_settings
-from .gateway import Gateway, config_problem, start
+from .maintenance import Loader
+from .routing import config_problem
 
 log = logging.getLogger("imagegate")
 
 
-def _on_sighup(gateway: Gateway) -> None:
+def _on_sighup(services: Services) -> None:
     """SIGHUP reloads the channels, like ``POST /admin/reload``; a bad file is logged and ignored."""
     async def reload() -> None:
         try:
-            await gateway.reload()
+            await services.reloader.reload()
         except (ValueError, FileNotFoundError) as exc:
             log.error("configuration not reloaded: %s", config_problem(exc))
 
-    gateway.tasks.append(asyncio.get_running_loop().create_task(reload(), name="sighup-reload"))
+    services.tasks.append(asyncio.get_running_loop().create_task(reload(), name="sighup-reload"))
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, load: Loader | None = None, environ: Mapping[str, str] | None = None) -> FastAPI:
+    """The app for ``settings``; ``load`` is how a reload reads the configuration again, ``environ`` where the
+    providers' own key variables are read (default: this process's environment)."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.gateway = gateway = await start(settings)
+        app.state.services = services = await start(settings, load, environ)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
-            loop.add_signal_handler(signal.SIGHUP, _on_sighup, gateway)
+            loop.add_signal_handler(signal.SIGHUP, _on_sighup, services)
         try:
             yield
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGHUP)
-            await gateway.close()
+            await services.close()
 
     app = FastAPI(title="imagegate", version=__version__, lifespan=lifespan,
                   description="An OpenAI-compatible image API gateway.")

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .auth import Principal
 from .errors import ServiceUnavailable
+from .job import ImageJob
 from .ledger import Database, UsageRecorder, UsageRow
 from .ledger import budget as budget_ops
 from .ledger import idempotency as idempotency_ops
@@ -30,8 +31,7 @@ from .ledger.budget import Budgets, Hold
 from .ledger.idempotency import Claim, Idempotency, Replay, scope_of
 from .ledger.money import round_micros
 from .ledger.prices import PriceTable
-from .normalise import ImageJob
-from .providers.base import TokenUsage, UpstreamResult
+from .providers.base import UpstreamResult, total_usage
 
 log = logging.getLogger("imagegate.billing")
 Finish = Callable[[AsyncConnection, bytes], Awaitable[None]]  # more writes for the transaction that settles
@@ -60,7 +60,7 @@ class Charge:
 
 
 class Billing:
-    def __init__(self, db: Database, prices: PriceTable, recorder: UsageRecorder, budgets: Budgets,
+    def __init__(self, db: Database, prices: Callable[[], PriceTable], recorder: UsageRecorder, budgets: Budgets,
                  idempotency: Idempotency) -> None:
         self.db = db
         self.prices = prices
@@ -78,7 +78,7 @@ class Billing:
             ticket.claim = found
         if principal.budgeted and principal.key_id is not None:
             try:
-                ticket.hold = await self.budgets.reserve(principal.key_id, self.prices[job.spec.id].hold(job),
+                ticket.hold = await self.budgets.reserve(principal.key_id, self.prices().hold_for(job),
                                                          request_id)
             except BaseException:
                 await self._undo(ticket)
@@ -86,15 +86,10 @@ class Billing:
         return ticket
 
     def charge(self, job: ImageJob, results: list[UpstreamResult], images: int) -> Charge:
-        tokens = [r.usage for r in results if r.usage is not None]
-        usage: TokenUsage | None = None
-        if tokens:
-            usage = TokenUsage()
-            for counted in tokens:
-                usage.add(counted)
+        """What ``images`` images cost by our price, and what the upstreams said they charged (if they say)."""
         costs = [r.cost for r in results if r.cost is not None]
         upstream = sum(round_micros(c) for c in costs) if costs else None
-        return Charge(self.prices[job.spec.id].charge(job, usage, images), upstream)
+        return Charge(self.prices().charge_for(job, total_usage(results), images), upstream)
 
     async def settle(self, ticket: Ticket, row: UsageRow, answer: bytes, finish: Finish | None = None) -> None:
         """``finish`` (async jobs) runs in the same transaction: the job's result and its charge are one fact."""

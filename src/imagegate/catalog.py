@@ -4,29 +4,22 @@ A :class:`ModelSpec` says which endpoints a model serves, which sizes, qualities
 and output formats it accepts, how many images one request may ask for (``n_max``) and one
 upstream call can make (``upstream_n_max``; the pipeline fans out beyond it, and a provider
 may allow fewer), and which optional fields (``options``) it honours. The normaliser rejects
-everything else. Ratio-driven models (FLUX) list ``aspect_ratios`` instead of ``sizes``; a
+everything else. Ratio-driven models list ``aspect_ratios`` instead of ``sizes``; a
 model without masks may name a ``mask_model`` that masked edits are routed to. ``deadline``
 bounds one request, retries included (``None``: the global setting).
-Configuration can add model ids or override fields (``[models.<id>]`` in TOML).
+Each provider declares its models (:attr:`~imagegate.providers.spec.ProviderSpec.models`);
+configuration can add model ids or override fields (``[models.<id>]`` in TOML).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from .config import ModelOverride
 from .errors import NotFound
 
-GPT_SIZES = ("1024x1024", "1536x1024", "1024x1536")
-DALLE2_SIZES = ("256x256", "512x512", "1024x1024")
-DALLE3_SIZES = ("1024x1024", "1792x1024", "1024x1792")
-GPT_OPTIONS = frozenset(
-    {"background", "moderation", "output_compression", "input_fidelity", "stream", "partial_images",
-     "safety_identifier"}
-)
-FLUX_RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21")
-FLUX_OPTIONS = frozenset({"seed", "safety_tolerance", "prompt_upsampling"})
 MB = 1024 * 1024
 
 
@@ -61,95 +54,6 @@ class ModelSpec:
     deadline: float | None = None
 
 
-GPT_IMAGE_1 = ModelSpec(
-    id="gpt-image-1",
-    endpoints=frozenset({"generations", "edits"}),
-    sizes=GPT_SIZES,
-    size_auto=True,
-    default_size=None,
-    prompt_max=32000,
-    qualities=("low", "medium", "high", "auto"),
-    quality_aliases=(("standard", "medium"), ("hd", "high")),
-    default_response_format="b64_json",
-    output_formats=("png", "jpeg", "webp"),
-    options=GPT_OPTIONS,
-)
-
-DALL_E_2 = ModelSpec(
-    id="dall-e-2",
-    endpoints=frozenset({"generations", "edits", "variations"}),
-    sizes=DALLE2_SIZES,
-    size_auto=False,
-    default_size="1024x1024",
-    prompt_max=1000,
-    qualities=("standard", "auto"),
-    default_response_format="url",
-    edit_max_images=1,
-    edit_max_bytes=4 * MB,
-    edit_formats=frozenset({"png"}),
-    edit_square_png=True,
-    upstream_response_format=True,
-)
-
-DALL_E_3 = ModelSpec(
-    id="dall-e-3",
-    endpoints=frozenset({"generations"}),
-    sizes=DALLE3_SIZES,
-    size_auto=False,
-    default_size="1024x1024",
-    prompt_max=4000,
-    qualities=("standard", "hd", "auto"),
-    default_response_format="url",
-    upstream_n_max=1,
-    styles=("vivid", "natural"),
-    upstream_response_format=True,
-)
-
-FLUX_KONTEXT_PRO = ModelSpec(
-    id="flux-kontext-pro",
-    endpoints=frozenset({"generations", "edits"}),
-    sizes=(),
-    size_auto=True,
-    default_size=None,
-    prompt_max=32000,
-    qualities=("standard", "hd", "low", "medium", "high", "auto"),
-    default_response_format="url",
-    aspect_ratios=FLUX_RATIOS,
-    output_formats=("png", "jpeg", "webp"),
-    options=FLUX_OPTIONS,
-    edit_max_images=4,
-    mask=False,
-    mask_model="flux-fill-pro",
-    report_pixels=True,
-    owned_by="black-forest-labs",
-)
-
-FLUX_FILL_PRO = replace(
-    FLUX_KONTEXT_PRO,
-    id="flux-fill-pro",
-    endpoints=frozenset({"edits"}),
-    aspect_ratios=(),
-    edit_max_images=1,
-    mask=True,
-    mask_model=None,
-    mask_or_alpha=True,
-)
-
-BUILTIN: dict[str, ModelSpec] = {
-    spec.id: spec
-    for spec in (
-        GPT_IMAGE_1,
-        replace(GPT_IMAGE_1, id="gpt-image-1-all"),
-        replace(GPT_IMAGE_1, id="gpt-image-1-mini", options=GPT_OPTIONS - {"input_fidelity"}),
-        replace(GPT_IMAGE_1, id="gpt-image-1.5"),
-        DALL_E_2,
-        DALL_E_3,
-        FLUX_KONTEXT_PRO,
-        replace(FLUX_KONTEXT_PRO, id="flux-kontext-max"),
-        FLUX_FILL_PRO,
-    )
-}
-
 _TUPLE_FIELDS = ("sizes", "qualities", "styles", "output_formats", "aspect_ratios")
 _SET_FIELDS = ("options", "endpoints")
 
@@ -173,12 +77,14 @@ class Catalog:
         self._specs = specs
 
     @classmethod
-    def build(cls, overrides: dict[str, ModelOverride], aliases: dict[str, str]) -> Catalog:
-        """Built-ins, then ``[models.*]`` overrides, then channel aliases (public id → upstream id)."""
-        specs = dict(BUILTIN)
+    def build(cls, builtin: Mapping[str, ModelSpec], overrides: dict[str, ModelOverride],
+              aliases: dict[str, str]) -> Catalog:
+        """The providers' models (``builtin``), then ``[models.*]`` overrides, then channel aliases (public id →
+        upstream id)."""
+        specs = dict(builtin)
         for model_id, override in overrides.items():
             like = override.like or model_id
-            base = specs.get(like) or BUILTIN.get(like)
+            base = specs.get(like) or builtin.get(like)
             if base is None:
                 raise ValueError(f"[models.{model_id!r}]: 'like' must name a known model, not {like!r}")
             specs[model_id] = apply_override(model_id, base, override)

@@ -1,10 +1,9 @@
 """Settings: built-in defaults < TOML file (``--config`` / ``IMAGEGATE_CONFIG``) < environment.
 
 Scalar settings come from the environment as ``IMAGEGATE_<NAME>``; channels and model
-overrides live in the TOML file. ``OPENAI_API_KEY`` (and ``OPENAI_BASE_URL``) alone give a
-default ``openai`` channel that serves the four OpenAI models; ``BFL_API_KEY`` (``BFL_BASE_URL``)
-and ``FAL_KEY`` (``FAL_BASE_URL``) likewise give ``bfl`` and ``fal`` channels for the FLUX models.
-A configured channel with the same name replaces the implicit one.
+overrides live in the TOML file. A provider's own key variable (``OPENAI_API_KEY`` and the
+like, declared by each provider) gives an implicit channel named after the provider; a
+configured channel with the same name replaces it (see :mod:`imagegate.wiring.channels`).
 
 Failover settings (``max_attempts``, ``allowed_fails``, ``cooldown``, ...) are global; a
 channel may override ``allowed_fails`` and ``cooldown``, a model its ``deadline``.
@@ -18,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,17 +27,11 @@ from pydantic_settings import (
 
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("imagegate_config_file", default=None)
 
-OPENAI_MODELS = {"gpt-image-1": "gpt-image-1", "gpt-image-1-all": "gpt-image-1", "dall-e-2": "dall-e-2",
-                 "dall-e-3": "dall-e-3"}
-BFL_MODELS = {"flux-kontext-pro": "flux-kontext-pro", "flux-kontext-max": "flux-kontext-max",
-              "flux-fill-pro": "flux-pro-1.0-fill"}
-FAL_MODELS = {"flux-kontext-pro": "fal-ai/flux-pro/kontext", "flux-kontext-max": "fal-ai/flux-pro/kontext/max"}
 MB = 1024 * 1024
-AZURE = "azure-openai"
 
 
 class PollConfig(BaseModel):
-    """How an async-task upstream (BFL, fal) is polled: backoff from ``interval`` to ``max_interval``
+    """How an async-task upstream is polled: backoff from ``interval`` to ``max_interval``
     seconds, and at most ``deadline`` seconds from submit to result before the request fails with 504."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -49,9 +42,10 @@ class PollConfig(BaseModel):
 
 
 class ChannelConfig(BaseModel):
-    """One upstream account: where to send requests for some public model ids."""
+    """One upstream account: where to send requests for some public model ids. Keys beyond these are the
+    provider's own channel settings, checked against its ``channel_options`` when the channels are built."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")
 
     name: str
     provider: str = "openai"
@@ -66,7 +60,6 @@ class ChannelConfig(BaseModel):
     poll: PollConfig | None = None
     allowed_fails: int | None = Field(default=None, ge=1)
     cooldown: float | None = Field(default=None, ge=0)
-    api_version: str | None = Field(default=None, min_length=1)
 
     @field_validator("models", mode="before")
     @classmethod
@@ -93,9 +86,12 @@ class ChannelConfig(BaseModel):
     def _coherent(self) -> ChannelConfig:
         if not self.models:
             raise ValueError(f"channel {self.name!r} serves no models")
-        if self.api_version is not None and self.provider != AZURE:
-            raise ValueError(f"channel {self.name!r}: api_version is only for provider {AZURE!r}")
         return self
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The keys this model doesn't know: the provider's own settings."""
+        return dict(self.model_extra or {})
 
 
 class ModelOverride(BaseModel):
@@ -162,6 +158,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     default_model: str = "dall-e-2"
+    provider_modules: list[str] = []
     max_body_mb: int = Field(420, ge=1)
     max_image_mb: int = Field(25, ge=1)
     max_image_pixels: int = Field(50_000_000, ge=1)
@@ -191,14 +188,6 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(10.0, gt=0)
     redis_prefix: str = Field("imagegate", min_length=1)
     log_prompts: bool = False
-    openai_api_key: str | None = Field(None, validation_alias=AliasChoices("openai_api_key", "OPENAI_API_KEY"))
-    openai_base_url: str = Field(
-        "https://api.openai.com/v1", validation_alias=AliasChoices("openai_base_url", "OPENAI_BASE_URL")
-    )
-    bfl_api_key: str | None = Field(None, validation_alias=AliasChoices("bfl_api_key", "BFL_API_KEY"))
-    bfl_base_url: str = Field("https://api.bfl.ai", validation_alias=AliasChoices("bfl_base_url", "BFL_BASE_URL"))
-    fal_key: str | None = Field(None, validation_alias=AliasChoices("fal_key", "FAL_KEY"))
-    fal_base_url: str = Field("https://queue.fal.run", validation_alias=AliasChoices("fal_base_url", "FAL_BASE_URL"))
     poll_interval: float = Field(default=0.5, gt=0)
     poll_max_interval: float = Field(default=3.0, gt=0)
     poll_deadline: float = Field(default=300.0, gt=0)
@@ -229,29 +218,10 @@ class Settings(BaseSettings):
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
         return f"http://{host}:{self.port}"
 
-    def _implicit(self) -> list[ChannelConfig]:
-        """Channels given by an upstream's own key variable (``OPENAI_API_KEY``, ``BFL_API_KEY``, ``FAL_KEY``)."""
-        given = [
-            ("openai", self.openai_api_key, self.openai_base_url, OPENAI_MODELS, 0),
-            ("bfl", self.bfl_api_key, self.bfl_base_url, BFL_MODELS, 1),
-            ("fal", self.fal_key, self.fal_base_url, FAL_MODELS, 0),
-        ]
-        return [ChannelConfig(name=name, provider=name, base_url=base_url, api_key=key, models=dict(models),
-                              priority=priority, timeout=self.upstream_timeout)
-                for name, key, base_url, models, priority in given if key]
-
-    def all_channels(self) -> list[ChannelConfig]:
-        """Configured channels, plus the implicit ones whose name no configured channel takes.
-
-        Every channel comes back with its polling plan filled in from the ``poll_*`` settings
-        unless it sets its own.
-        """
-        channels = list(self.channels)
-        names = {c.name for c in channels}
-        channels += [c for c in self._implicit() if c.name not in names]
-        poll = PollConfig(interval=self.poll_interval, max_interval=self.poll_max_interval,
+    def poll(self) -> PollConfig:
+        """The polling plan of channels that don't set their own."""
+        return PollConfig(interval=self.poll_interval, max_interval=self.poll_max_interval,
                           deadline=self.poll_deadline)
-        return [c if c.poll is not None else c.model_copy(update={"poll": poll}) for c in channels]
 
 
 def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:

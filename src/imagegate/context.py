@@ -1,35 +1,21 @@
-"""What the gateway knows about the request it is serving, reachable from anywhere in that request.
+"""What the gateway observes about the request it is serving, for its logs and metrics only.
 
 :mod:`imagegate.api.observe` opens a :class:`RequestContext` per HTTP request; the pipeline
-stages fill it in (key name, model, channel, attempts, images, cost); every log line of
-the request carries its id; and ``gone`` is set when the client disconnects, so no new
-upstream work starts for nobody.
+stages note what they did (key name, model, channel, attempts, images, cost); every log line
+of the request carries its id, and the access log line reads the rest. No stage reads it to
+decide anything: what a stage needs comes in its arguments.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 _CURRENT: ContextVar[RequestContext | None] = ContextVar("imagegate_request", default=None)
 MAX_ID = 64
-
-
-class TaskLog(Protocol):
-    """Where an async job keeps the upstream tasks it submitted, so a restarted job resumes them."""
-
-    def get(self, key: str) -> dict[str, Any] | None: ...
-
-    async def submitted(self, key: str, record: dict[str, Any]) -> None: ...
-
-    async def forget(self, key: str) -> None: ...
-
-    async def progress(self, value: float) -> None: ...
 
 
 @dataclass(slots=True)
@@ -38,14 +24,12 @@ class RequestContext:
     started: float = field(default_factory=time.perf_counter)
     key: str | None = None
     model: str | None = None
+    user: str | None = None
     prompt: str | None = None
     channel: str | None = None
     attempts: int = 0
     images: int | None = None
     cost: float | None = None
-    gone: asyncio.Event = field(default_factory=asyncio.Event)
-    tasks: TaskLog | None = None  # set for async jobs only
-    partials: Callable[[str, str], None] | None = None  # streamed requests: where upstream partial images go
 
     def finished(self, body: dict[str, Any]) -> None:
         """Note what a successful response holds: images made, and the price if the ledger set one."""

@@ -8,6 +8,11 @@ jittered backoff to one it has. Every attempt is bounded by its channel's ``time
 the request's one deadline, which no wait or retry passes. Once the client has gone, calls in
 flight finish (their result is paid for, and is stored and recorded) but nothing new starts.
 A call that fails for good fails the request, unless the client asked for ``partial_results``.
+
+Only channels that can honour every value of the job take part (:meth:`Router.capable`). A
+streaming client gets the partial images of a call's first attempt that sends any; if that
+attempt then fails over, the next attempt's partials are not sent (the client keeps the previews
+it has), and the completed image comes from the attempt that succeeded.
 """
 
 from __future__ import annotations
@@ -17,16 +22,17 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .context import RequestContext, current
 from .errors import ApiError, ClientClosed, UpstreamTimeout
 from .health import Health
+from .job import ImageJob
 from .metrics import Metrics, ModelMetrics
-from .normalise import ImageJob
 from .policy import DeadlinePassed, Effect, Policy, Verdict, judge, retry_after
-from .providers.base import Call, UpstreamResult
-from .router import Lease, Router, Unavailable
+from .providers.base import Call, PartialSink, TaskLog, UpstreamResult
+from .router import Channel, Lease, Router, Unavailable
+from .routing import Live
 
 log = logging.getLogger("imagegate.dispatch")
 Done = tuple[UpstreamResult, str]  # a call's result, and the channel that made it
@@ -47,39 +53,66 @@ class Outcome:
     channel: str
 
 
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """What a request's caller gives its upstream calls: where partial images go (a stream), where submitted
+    upstream tasks are remembered (an async job), and the event set once the client has left."""
+
+    on_partial: PartialSink | None = None
+    tasks: TaskLog | None = None
+    gone: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class _Partials:
+    """One call's partial images, passed on from the first attempt that sends any, and only from it."""
+
+    def __init__(self, sink: PartialSink | None) -> None:
+        self.sink = sink
+        self.sent = False
+
+    def for_attempt(self) -> PartialSink | None:
+        return self.forward if self.sink is not None and not self.sent else None
+
+    def forward(self, kind: str, data: str) -> None:
+        self.sent = True
+        assert self.sink is not None
+        self.sink(kind, data)
+
+
 @dataclass(slots=True)
 class _Run:
     """One request's dispatch: fixed at its start, so a reload mid-request changes nothing for it."""
 
     router: Router
+    tiers: list[list[Channel]]
     policy: Policy
     job: ImageJob
+    hooks: Hooks
     deadline: float
     ctx: RequestContext
     stats: ModelMetrics
 
 
 class Dispatcher:
-    def __init__(self, router: Router, policy: Policy, metrics: Metrics, rng: random.Random | None = None,
+    """Runs jobs on the routing in force when each starts (``live``: swapped whole by a reload)."""
+
+    def __init__(self, live: Live, metrics: Metrics, rng: random.Random | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.router = router
-        self.policy = policy
+        self.live = live
         self.metrics = metrics
         self.rng = rng or random.Random()
         self.clock = clock
 
-    def swap(self, router: Router, policy: Policy) -> Router:
-        """Serve new requests from ``router``; returns the old one (requests still running keep it)."""
-        old, self.router, self.policy = self.router, router, policy
-        return old
-
-    async def run(self, job: ImageJob) -> Outcome:
-        deadline = self.clock() + (job.spec.deadline or self.policy.deadline)
-        run = _Run(self.router, self.policy, job, deadline, current(), self.metrics.model(job.spec.id))
+    async def run(self, job: ImageJob, hooks: Hooks | None = None) -> Outcome:
+        routing = self.live.current
+        router, policy = routing.router, routing.policy
+        deadline = self.clock() + (job.spec.deadline or policy.deadline)
+        run = _Run(router, router.capable(job), policy, job, hooks or Hooks(), deadline, current(),
+                   self.metrics.model(job.spec.id))
         run.ctx.prompt = job.prompt
         failures: list[ApiError] = []
         with run.router.in_use():
-            per_call = min(job.spec.upstream_n_max, run.router.images_per_call(job.spec.id))
+            per_call = min(job.spec.upstream_n_max, router.images_per_call(run.tiers))
             calls = [(i * per_call, n) for i, n in enumerate(split(job.n, per_call))]
             if len(calls) == 1:
                 done = [await self._call(run, *calls[0])]
@@ -126,6 +159,7 @@ class Dispatcher:
         """One upstream call of ``n`` images (the job's from ``offset`` on), with its retries."""
         tried: list[str] = []
         last: ApiError | None = None
+        partials = _Partials(run.hooks.on_partial)
         while True:
             if tried:
                 run.stats.retries.inc()
@@ -133,7 +167,9 @@ class Dispatcher:
             lease = await self._lease(run, tried, last)
             tried.append(lease.channel.name)
             try:
-                return await self._attempt(run, lease, offset, n), lease.channel.name
+                call = Call(run.job, lease.channel.name, lease.channel.models[run.job.spec.id], n, offset,
+                            partials.for_attempt(), run.hooks.tasks, run.hooks.gone)
+                return await self._attempt(run, lease, call), lease.channel.name
             except ApiError as err:
                 if not self._retry(run, lease, err, len(tried)):
                     raise
@@ -143,33 +179,31 @@ class Dispatcher:
 
     async def _pause(self, run: _Run, tried: list[str], last: ApiError | None) -> None:
         """Back off before going back to a channel already tried; a fresh channel is tried at once."""
-        if run.router.has_fresh(run.job.spec.id, tried):
+        if run.router.has_fresh(run.tiers, tried):
             return
         delay = run.policy.delay(len(tried) + 1, self.rng)
         if self.clock() + delay >= run.deadline:
             raise last or DeadlinePassed("The request's deadline passed.")
         try:
-            await asyncio.wait_for(run.ctx.gone.wait(), delay)
+            await asyncio.wait_for(run.hooks.gone.wait(), delay)
         except TimeoutError:
             return
         raise ClientClosed("The client closed the request.")
 
     async def _lease(self, run: _Run, tried: list[str], last: ApiError | None) -> Lease:
-        if run.ctx.gone.is_set():
+        if run.hooks.gone.is_set():
             raise ClientClosed("The client closed the request.")
         try:
-            lease = await run.router.acquire(run.job.spec.id, tried, run.deadline, run.policy.queue_wait,
-                                             run.ctx.gone)
+            lease = await run.router.acquire(run.job.spec.id, run.tiers, tried, run.deadline, run.policy.queue_wait,
+                                             run.hooks.gone)
         except Unavailable as exc:
             raise (last or exc) from None
         run.stats.queue_wait.observe(lease.waited)
         run.ctx.attempts += 1
         return lease
 
-    async def _attempt(self, run: _Run, lease: Lease, offset: int, n: int) -> UpstreamResult:
+    async def _attempt(self, run: _Run, lease: Lease, call: Call) -> UpstreamResult:
         channel = lease.channel
-        assert channel.client is not None
-        call = Call(run.job, channel, channel.models[run.job.spec.id], n, offset)
         started = self.clock()
         budget = run.deadline - started
         if budget <= 0:
@@ -197,7 +231,7 @@ class Dispatcher:
         level = logging.INFO if verdict.effect is Effect.ANSWERED else logging.WARNING
         log.log(level, "upstream attempt failed", extra={
             "channel": channel.name, "kind": verdict.kind, "code": err.code, "attempt": attempts, "retry": retry})
-        if retry and run.ctx.gone.is_set():
+        if retry and run.hooks.gone.is_set():
             raise ClientClosed("The client closed the request.") from err
         return retry
 

@@ -1,37 +1,119 @@
-"""Which request fields each endpoint takes, and how a raw value (JSON or multipart text) is coerced.
+"""The request fields, as one table: which endpoint takes which field, its type and bounds, and how a raw
+value (JSON or multipart text) is coerced.
 
-Multipart sends every value as text, JSON sends typed values; both go through the same
-coercion, and both get the same OpenAI-style errors (``param`` names the field). Fields beyond
-OpenAI's (``aspect_ratio``, ``seed``, ...) are known here; whether a model takes them is the
-catalog's business (``ModelSpec.options``).
+OpenAI's own fields (and the gateway's: ``aspect_ratio``, ``partial_results``) are declared here;
+providers declare the extension fields their models add (:attr:`ProviderSpec.fields`), and
+:meth:`FieldTable.build` merges them. The table drives the parser, the normaliser's option fields,
+the OpenAPI request schemas and ``/v1/models``. Multipart sends every value as text, JSON sends
+typed values; both go through the same coercion and get the same OpenAI-style errors (``param``
+names the field). Whether a model takes a field is the catalog's business (``ModelSpec.options``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from .errors import InvalidRequest, unknown
 
-COMMON = frozenset({"model", "n", "size", "response_format", "user"})
-GENERATION_FIELDS = COMMON | {
-    "prompt", "quality", "style", "background", "moderation", "output_format", "output_compression",
-    "partial_images", "stream", "aspect_ratio", "safety_identifier",
-    "seed", "safety_tolerance", "prompt_upsampling", "partial_results",
-}
-EDIT_FIELDS = (GENERATION_FIELDS - {"style"}) | {"input_fidelity"}
-VARIATION_FIELDS = COMMON
-ENDPOINT_FIELDS = {"generations": GENERATION_FIELDS, "edits": EDIT_FIELDS, "variations": VARIATION_FIELDS}
-
+Kind = Literal["str", "int", "bool"]
+GENERATIONS, EDITS, VARIATIONS = "generations", "edits", "variations"
+ENDPOINTS = (GENERATIONS, EDITS, VARIATIONS)
+PROMPTED = frozenset({GENERATIONS, EDITS})
+ALL = frozenset(ENDPOINTS)
 SEED_MAX = 2**32 - 1
-INT_FIELDS = {"n": (1, 10), "output_compression": (0, 100), "partial_images": (0, 3), "seed": (0, SEED_MAX),
-              "safety_tolerance": (0, 6)}
-BOOL_FIELDS = frozenset({"stream", "prompt_upsampling", "partial_results"})
-ENUM_FIELDS = {
-    "response_format": ("url", "b64_json"),
-    "background": ("transparent", "opaque", "auto"),
-    "moderation": ("low", "auto"),
-    "input_fidelity": ("high", "low"),
-}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One request field. ``option``: an optional model feature, passed to the upstream as it is once the
+    model's spec lists it in ``options`` (the others are read by the normaliser itself)."""
+
+    name: str
+    kind: Kind = "str"
+    endpoints: frozenset[str] = PROMPTED
+    low: int | None = None
+    high: int | None = None
+    choices: tuple[str, ...] = ()
+    option: bool = False
+    description: str = ""
+
+
+def _f(name: str, kind: Kind = "str", endpoints: frozenset[str] = PROMPTED, **more: Any) -> FieldSpec:
+    return FieldSpec(name, kind, endpoints, **more)
+
+
+STANDARD: tuple[FieldSpec, ...] = (
+    _f("model", endpoints=ALL, description="Model id; see GET /v1/models."),
+    _f("n", "int", ALL, low=1, high=10, description="How many images (fanned out where the model makes fewer "
+                                                    "per call)."),
+    _f("size", endpoints=ALL, description="WxH from the model's sizes (or auto); ratio-driven models map it to "
+                                          "the nearest aspect ratio."),
+    _f("response_format", endpoints=ALL, choices=("url", "b64_json"),
+       description="url: an imagegate link valid for IMAGEGATE_URL_TTL seconds. Any model."),
+    _f("user", endpoints=ALL, description="An end-user id, passed to upstreams that take one and logged."),
+    _f("prompt", description="Up to the model's prompt_max characters (GET /v1/models/{id})."),
+    _f("quality", description="One of the model's qualities (GET /v1/models/{id})."),
+    _f("style", endpoints=frozenset({GENERATIONS}), description="One of the model's styles."),
+    _f("output_format", description="One of the model's output formats."),
+    _f("aspect_ratio", description="W:H. Sized models: mapped to the nearest size (size wins when both are "
+                                   "sent); ratio-driven models: one of their aspect ratios.", ),
+    _f("stream", "bool", description="Server-sent events: partial images where the model streams them, "
+                                     "keep-alives, then one completed event per image."),
+    _f("webhook_url", endpoints=ALL, description="Async jobs only (Prefer: respond-async): an https URL called "
+                                                 "with the job's final state, signed."),
+    _f("partial_results", "bool", description="With n>1: answer with the images that were made even if some "
+                                              "calls failed (their errors in 'errors')."),
+    _f("background", choices=("transparent", "opaque", "auto"), option=True),
+    _f("moderation", choices=("low", "auto"), option=True),
+    _f("output_compression", "int", low=0, high=100, option=True),
+    _f("partial_images", "int", low=0, high=3, option=True),
+    _f("safety_identifier", option=True),
+    _f("input_fidelity", endpoints=frozenset({EDITS}), choices=("high", "low"), option=True),
+)
+
+
+class FieldTable:
+    """The merged field table; ``build`` refuses two declarations of one field that disagree."""
+
+    def __init__(self, fields: dict[str, FieldSpec]) -> None:
+        self.fields = fields
+        self.options = tuple(f.name for f in fields.values() if f.option)
+        self._by_endpoint = {e: frozenset(f.name for f in fields.values() if e in f.endpoints) for e in ENDPOINTS}
+
+    @classmethod
+    def build(cls, extensions: Iterable[FieldSpec] = ()) -> FieldTable:
+        fields = {spec.name: spec for spec in STANDARD}
+        for spec in extensions:
+            known = fields.setdefault(spec.name, spec)
+            if known != spec:
+                raise ValueError(f"the request field {spec.name!r} is declared twice, differently")
+        return cls(fields)
+
+    def for_endpoint(self, endpoint: str) -> frozenset[str]:
+        return self._by_endpoint[endpoint]
+
+    def coerce(self, endpoint: str, raw: dict[str, Any]) -> dict[str, Any]:
+        """Known fields with typed values; ``None`` means "not sent". Unknown fields are a 400."""
+        allowed = self._by_endpoint[endpoint]
+        out: dict[str, Any] = {}
+        for name, value in raw.items():
+            if name not in allowed:
+                raise unknown(name)
+            if value is not None:
+                out[name] = _coerce(self.fields[name], value)
+        return out
+
+
+def _coerce(spec: FieldSpec, value: Any) -> Any:
+    name = spec.name
+    if spec.kind == "int":
+        return check_range(name, as_int(name, value), spec.low, spec.high)
+    if spec.kind == "bool":
+        return as_bool(name, value)
+    text = as_str(name, value)
+    return check_choice(name, text, spec.choices) if spec.choices else text
 
 
 def as_int(name: str, value: Any) -> int:
@@ -60,11 +142,11 @@ def as_str(name: str, value: Any) -> str:
     return value
 
 
-def check_range(name: str, value: int, low: int, high: int) -> int:
-    if value < low:
+def check_range(name: str, value: int, low: int | None, high: int | None) -> int:
+    if low is not None and value < low:
         raise InvalidRequest(f"'{name}' must be at least {low}, got {value}.", param=name,
                              code="integer_below_min_value")
-    if value > high:
+    if high is not None and value > high:
         raise InvalidRequest(f"'{name}' must be at most {high}, got {value}.", param=name,
                              code="integer_above_max_value")
     return value
@@ -76,23 +158,3 @@ def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
         raise InvalidRequest(f"Invalid value for '{name}': '{value}'. Supported values are: {listed}.",
                              param=name, code="invalid_value")
     return value
-
-
-def coerce(endpoint: str, raw: dict[str, Any]) -> dict[str, Any]:
-    """Known fields with typed values; ``None`` means "not sent". Unknown fields are a 400."""
-    allowed = ENDPOINT_FIELDS[endpoint]
-    out: dict[str, Any] = {}
-    for name, value in raw.items():
-        if name not in allowed:
-            raise unknown(name)
-        if value is None:
-            continue
-        if name in INT_FIELDS:
-            out[name] = check_range(name, as_int(name, value), *INT_FIELDS[name])
-        elif name in BOOL_FIELDS:
-            out[name] = as_bool(name, value)
-        else:
-            out[name] = as_str(name, value)
-            if name in ENUM_FIELDS:
-                check_choice(name, out[name], ENUM_FIELDS[name])
-    return out

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
-from .api.uploads import Upload
 from .catalog import ModelSpec
 from .errors import InvalidRequest, PayloadTooLarge, missing
 from .imaging import BadImage, ImageInfo, inspect
+from .job import InputImage, Upload
 
 MASK_MAX_BYTES = 4 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class InputImage:
-    upload: Upload
-    info: ImageInfo
 
 
 def _inspect(upload: Upload, param: str, max_pixels: int) -> ImageInfo:
@@ -64,23 +57,21 @@ def _check_mask(mask: Upload, first: InputImage, max_pixels: int) -> InputImage:
 
 def _check_all(
     endpoint: str, images: list[Upload], mask: Upload | None, spec: ModelSpec, max_pixels: int
-) -> tuple[list[InputImage], InputImage | None]:
+) -> tuple[tuple[InputImage, ...], InputImage | None]:
     max_images = 1 if endpoint == "variations" else spec.edit_max_images
     if not images:
         raise missing("image")
     if len(images) > max_images:
         raise InvalidRequest(f"'{spec.id}' takes at most {max_images} image(s), got {len(images)}.",
                              param="image", code="too_many_images")
-    if mask is not None and not spec.mask:
-        raise InvalidRequest(f"'{spec.id}' can't use a mask.", param="mask", code="unsupported_parameter")
     needs_alpha = endpoint == "edits" and mask is None and (spec.edit_square_png or spec.mask_or_alpha)
-    checked = [_check_image(u, spec, needs_alpha, max_pixels) for u in images]
+    checked = tuple(_check_image(u, spec, needs_alpha, max_pixels) for u in images)
     return checked, _check_mask(mask, checked[0], max_pixels) if mask is not None else None
 
 
 async def check_inputs(
     endpoint: str, images: list[Upload], mask: Upload | None, spec: ModelSpec, max_pixels: int
-) -> tuple[list[InputImage], InputImage | None]:
+) -> tuple[tuple[InputImage, ...], InputImage | None]:
     """Validate the uploads for ``endpoint`` off the event loop; 400/413 naming ``image`` or ``mask``."""
     if endpoint == "variations" and mask is not None:
         raise InvalidRequest("Variations take no mask.", param="mask", code="unknown_parameter")

@@ -53,7 +53,7 @@ def access(ctx: RequestContext, method: str, path: str, status: int, seconds: fl
     """The one line that describes a finished request."""
     fields: dict[str, Any] = {
         "method": method, "path": path, "status": status, "latency_ms": round(seconds * 1000, 1),
-        "key": ctx.key, "model": ctx.model, "channel": ctx.channel, "attempts": ctx.attempts,
+        "key": ctx.key, "model": ctx.model, "user": ctx.user, "channel": ctx.channel, "attempts": ctx.attempts,
         "images": ctx.images, "cost_usd": ctx.cost,
     }
     if log_prompts and ctx.prompt is not None:

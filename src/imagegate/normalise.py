@@ -6,35 +6,14 @@ the model can't honour is a 400 naming it; nothing is dropped silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from .catalog import ModelSpec
 from .errors import InvalidRequest, missing
 from .fields import check_choice
-from .inputs import InputImage
+from .job import ImageJob
 from .sizing import nearest_ratio, nearest_size, parse_ratio, parse_size
-
-OPTION_FIELDS = ("background", "moderation", "output_compression", "input_fidelity", "partial_images",
-                 "safety_identifier", "seed", "safety_tolerance", "prompt_upsampling")
-
-
-@dataclass(slots=True)
-class ImageJob:
-    endpoint: str
-    spec: ModelSpec
-    n: int
-    response_format: str
-    prompt: str | None = None
-    size: str | None = None
-    quality: str | None = None
-    aspect_ratio: str | None = None
-    user: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-    images: list[InputImage] = field(default_factory=list)
-    mask: InputImage | None = None
-    partial_results: bool = False
-    stream: bool = False
 
 
 def _unsupported(name: str, spec: ModelSpec) -> InvalidRequest:
@@ -105,9 +84,9 @@ def _quality(values: dict[str, Any], spec: ModelSpec) -> str | None:
     return None if quality == "auto" and spec.upstream_response_format else quality
 
 
-def _options(values: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
+def _options(values: dict[str, Any], spec: ModelSpec, option_fields: Iterable[str]) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    for name in OPTION_FIELDS:
+    for name in option_fields:
         if name in values:
             if name not in spec.options:
                 raise _unsupported(name, spec)
@@ -136,8 +115,10 @@ def _response_format(values: dict[str, Any], spec: ModelSpec) -> str:
     return "b64_json"
 
 
-def normalise(endpoint: str, values: dict[str, Any], spec: ModelSpec) -> ImageJob:
-    """Turn coerced request values into a job for ``spec``, or raise a 400 naming the field."""
+def normalise(endpoint: str, values: dict[str, Any], spec: ModelSpec, option_fields: Iterable[str]) -> ImageJob:
+    """Turn coerced request values into a job for ``spec`` (admission adds the checked input images), or raise
+    a 400 naming the field. ``option_fields`` are the field table's options (passed through once the model
+    lists them)."""
     if endpoint not in spec.endpoints:
         raise InvalidRequest(f"The model '{spec.id}' does not support /v1/images/{endpoint}.", param="model",
                              code="unsupported_model")
@@ -156,7 +137,7 @@ def normalise(endpoint: str, values: dict[str, Any], spec: ModelSpec) -> ImageJo
         quality=_quality(values, spec),
         aspect_ratio=aspect_ratio,
         user=values.get("user"),
-        options=_options(values, spec),
+        options=_options(values, spec, option_fields),
         partial_results=values.get("partial_results", False),
         stream=values.get("stream", False),
     )

@@ -1,4 +1,8 @@
-"""Channel choice: which upstream account serves the next call for a public model id.
+"""Channel choice: which upstream account serves the next call for a job.
+
+Only channels whose provider can honour every value of the job are considered
+(:meth:`Router.capable`); if none can, admission answers 400 naming the value before any
+upstream call, so an answer never depends on which channels are healthy.
 
 The highest priority tier that has a usable channel wins; inside it, a channel is drawn at
 random in proportion to its ``weight``. A retry prefers channels the call has not tried yet.
@@ -18,16 +22,13 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .config import ChannelConfig, PollConfig
-from .errors import ClientClosed, NotFound, ServiceUnavailable
+from .errors import ClientClosed, InvalidRequest, NotFound, ServiceUnavailable
 from .health import DISABLED, Health
+from .job import ImageJob
 from .policy import DeadlinePassed
-
-if TYPE_CHECKING:
-    from .providers.base import Provider
-
+from .providers.base import Provider
 
 MAX_PER_CALL = 10  # OpenAI's own limit on n
 
@@ -38,26 +39,21 @@ class Unavailable(ServiceUnavailable):
 
 @dataclass(slots=True)
 class Channel:
+    """One upstream account as the router sees it: its provider client, what it serves, its live health."""
+
     name: str
     provider: str
+    client: Provider = field(repr=False)
     base_url: str
-    api_key: str = field(repr=False)
     models: dict[str, str]
     priority: int = 0
     weight: int = 1
     timeout: float = 600.0
     max_concurrency: int | None = None
-    model_concurrency: dict[str, int] = field(default_factory=dict)
-    poll: PollConfig = field(default_factory=PollConfig)
-    api_version: str | None = None
     health: Health = field(default_factory=Health, repr=False)
-    client: Provider | None = field(default=None, repr=False)
 
-    @classmethod
-    def from_config(cls, config: ChannelConfig, health: Health) -> Channel:
-        return cls(config.name, config.provider, config.base_url, config.api_key, dict(config.models),
-                   config.priority, config.weight, config.timeout, config.max_concurrency,
-                   dict(config.model_concurrency), config.poll or PollConfig(), config.api_version, health)
+    def refusal(self, job: ImageJob) -> InvalidRequest | None:
+        return self.client.refusal(job, self.models[job.spec.id])
 
     def has_room(self) -> bool:
         return self.max_concurrency is None or self.health.in_flight < self.max_concurrency
@@ -108,23 +104,43 @@ class Router:
             raise NotFound(f"The model '{model}' does not exist.", param="model", code="model_not_found")
         return tiers
 
-    def images_per_call(self, model: str) -> int:
-        """The most images one call may ask for, so that every channel of ``model`` can take it."""
-        sizes = [c.client.images_per_call for tier in self.tiers(model) for c in tier if c.client is not None]
-        return min(sizes, default=MAX_PER_CALL)
+    def capable(self, job: ImageJob) -> list[list[Channel]]:
+        """The tiers of ``job``'s model, keeping only channels whose provider can honour every value of ``job``;
+        with none, the 400 of the first channel (by priority) that refused."""
+        refusals: list[InvalidRequest] = []
+        tiers = []
+        for tier in self.tiers(job.spec.id):
+            kept = []
+            for channel in tier:
+                refusal = channel.refusal(job)
+                if refusal is None:
+                    kept.append(channel)
+                else:
+                    refusals.append(refusal)
+            if kept:
+                tiers.append(kept)
+        if not tiers:
+            raise refusals[0]
+        return tiers
 
-    def usable(self, model: str, avoid: Collection[str], now: float) -> list[list[Channel]]:
+    @staticmethod
+    def images_per_call(tiers: list[list[Channel]]) -> int:
+        """The most images one call may ask for, so that every one of these channels can take it."""
+        return min((c.client.images_per_call for tier in tiers for c in tier), default=MAX_PER_CALL)
+
+    @staticmethod
+    def usable(tiers: list[list[Channel]], avoid: Collection[str], now: float) -> list[list[Channel]]:
         """Usable channels by tier; only those not in ``avoid`` if there are any."""
-        usable = [kept for tier in self.tiers(model) if (kept := [c for c in tier if c.health.usable(now)])]
+        usable = [kept for tier in tiers if (kept := [c for c in tier if c.health.usable(now)])]
         if avoid:
             fresh = [kept for tier in usable if (kept := [c for c in tier if c.name not in avoid])]
             return fresh or usable
         return usable
 
-    def has_fresh(self, model: str, tried: Collection[str]) -> bool:
+    def has_fresh(self, tiers: list[list[Channel]], tried: Collection[str]) -> bool:
         """Whether a usable channel exists that the call has not tried."""
         now = self.clock()
-        return any(c.name not in tried for tier in self.usable(model, (), now) for c in tier)
+        return any(c.name not in tried for tier in self.usable(tiers, (), now) for c in tier)
 
     def pick(self, tiers: list[list[Channel]], spill: bool) -> Channel | None:
         """A channel with room: in the first tier, or (``spill``) the first tier that has one."""
@@ -144,38 +160,22 @@ class Router:
                 return channel
         return ready[-1]
 
-    async def acquire(self, model: str, avoid: Collection[str], deadline: float, queue_wait: float,
-                      gone: asyncio.Event | None = None) -> Lease:
-        """A slot on the best channel for ``model``, waiting for one until ``deadline`` at most."""
+    async def acquire(self, model: str, tiers: list[list[Channel]], avoid: Collection[str], deadline: float,
+                      queue_wait: float, gone: asyncio.Event | None = None) -> Lease:
+        """A slot on the best of ``tiers`` (the channels of ``model`` that can take the job), waiting for one until
+        ``deadline`` at most."""
         started = self.clock()
         spill_at = started + queue_wait
         while True:
             now = self.clock()
-            tiers = self.usable(model, avoid, now) or self._last_resort(model, now, deadline)
-            channel = self.pick(tiers, spill=now >= spill_at)
+            usable = self.usable(tiers, avoid, now) or _last_resort(model, tiers, now, deadline)
+            channel = self.pick(usable, spill=now >= spill_at)
             if channel is not None:
                 return Lease(self, channel, channel.health.begin(), now - started)
             if now >= deadline:
                 raise DeadlinePassed("No upstream channel was free before the request's deadline.")
-            wake = min(deadline, spill_at if now < spill_at else deadline, self._next_recovery(model, now))
+            wake = min(deadline, spill_at if now < spill_at else deadline, _next_recovery(tiers, now))
             await self._nap(wake - now, gone)
-
-    def _last_resort(self, model: str, now: float, deadline: float) -> list[list[Channel]]:
-        """Nothing usable: the enabled channel that recovers first, once any Retry-After rest is over."""
-        enabled = [c for tier in self.tiers(model) for c in tier if c.health.state is not DISABLED]
-        if not enabled:
-            raise Unavailable(f"No upstream channel is available for the model '{model}'.")
-        soonest = min(enabled, key=lambda c: c.health.until)
-        if soonest.health.resting(now):
-            if soonest.health.until > deadline:
-                wait = f"{soonest.health.until - now:.0f}"
-                raise Unavailable(f"Every upstream for '{model}' is rate limited.", headers={"Retry-After": wait})
-            return []
-        return [[soonest]]
-
-    def _next_recovery(self, model: str, now: float) -> float:
-        ends = [c.health.until for tier in self.tiers(model) for c in tier if c.health.until > now]
-        return min(ends, default=float("inf"))
 
     async def _nap(self, seconds: float, gone: asyncio.Event | None) -> None:
         """Sleep until a slot frees, ``seconds`` pass, or the client leaves (then raise)."""
@@ -216,13 +216,31 @@ class Router:
 
     async def close(self) -> None:
         for channel in self.channels:
-            if channel.client is not None:
-                with contextlib.suppress(Exception):
-                    await channel.client.aclose()
+            with contextlib.suppress(Exception):
+                await channel.client.aclose()
 
     def describe(self) -> list[dict[str, Any]]:
         now = self.clock()
         return [channel.describe(now) for channel in self.channels]
+
+
+def _last_resort(model: str, tiers: list[list[Channel]], now: float, deadline: float) -> list[list[Channel]]:
+    """Nothing usable: the enabled channel that recovers first, once any Retry-After rest is over."""
+    enabled = [c for tier in tiers for c in tier if c.health.state is not DISABLED]
+    if not enabled:
+        raise Unavailable(f"No upstream channel is available for the model '{model}'.")
+    soonest = min(enabled, key=lambda c: c.health.until)
+    if soonest.health.resting(now):
+        if soonest.health.until > deadline:
+            wait = f"{soonest.health.until - now:.0f}"
+            raise Unavailable(f"Every upstream for '{model}' is rate limited.", headers={"Retry-After": wait})
+        return []
+    return [[soonest]]
+
+
+def _next_recovery(tiers: list[list[Channel]], now: float) -> float:
+    ends = [c.health.until for tier in tiers for c in tier if c.health.until > now]
+    return min(ends, default=float("inf"))
 
 
 def _tiers(channels: list[Channel]) -> list[list[Channel]]:

@@ -18,19 +18,21 @@ from __future__ import annotations
 import asyncio
 import binascii
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import orjson
 import pybase64
 from starlette.responses import StreamingResponse
 
-from .context import current
+from .detach import Detached
+from .dispatch import Hooks
 from .errors import ApiError
 from .imaging import pixel_size
-from .normalise import ImageJob
+from .job import ImageJob
 from .pipeline import Answer
-from .respond import ENUMS, sniff
+from .respond import ENUMS
+from .store.images import sniff
 
 OPENING = b": imagegate stream open\n\n"
 KEEPALIVE = b": keep-alive\n\n"
@@ -38,7 +40,7 @@ PREFIX = {"generations": "image_generation", "edits": "image_edit"}
 log = logging.getLogger("imagegate.stream")
 INTERNAL = {"error": {"message": "The gateway failed to make the images.", "type": "server_error", "param": None,
                       "code": "internal_error"}}
-_running: set[asyncio.Task[Any]] = set()  # pipelines outlive a client that left: their images are paid for
+Work = Callable[[Hooks], Coroutine[Any, Any, Answer]]  # the request's pipeline run, given its hooks
 
 
 def sse(event: str, data: dict[str, Any]) -> bytes:
@@ -84,15 +86,7 @@ def _decode(b64: str) -> bytes:
         return b""
 
 
-def _start(work: Coroutine[Any, Any, Answer]) -> asyncio.Task[Answer]:
-    """Run the pipeline on its own, to its end even if the client leaves (its images are paid for)."""
-    task = asyncio.create_task(work)
-    _running.add(task)
-    task.add_done_callback(_running.discard)
-    return task
-
-
-async def _until_done(task: asyncio.Task[Any], partials: asyncio.Queue[bytes], keepalive: float,
+async def _events(task: asyncio.Task[Any], partials: asyncio.Queue[bytes], keepalive: float,
                       ) -> AsyncIterator[bytes]:
     """Partial-image events as they arrive, a keep-alive comment after each quiet ``keepalive`` seconds."""
     while not task.done() or not partials.empty():
@@ -106,13 +100,18 @@ async def _until_done(task: asyncio.Task[Any], partials: asyncio.Queue[bytes], k
             yield KEEPALIVE
 
 
-async def synthetic(job: ImageJob, work: Coroutine[Any, Any, Answer], keepalive: float) -> AsyncIterator[bytes]:
+async def synthetic(job: ImageJob, work: Work, gone: asyncio.Event, detached: Detached,
+                    keepalive: float) -> AsyncIterator[bytes]:
+    """The stream: the pipeline runs detached (to its end even if the client leaves: its images are paid for)
+    with a sink for partial images; keep-alives while it runs; then its completed events or an error."""
     partials: asyncio.Queue[bytes] = asyncio.Queue()
-    current().partials = lambda kind, data: partials.put_nowait(
-        b"event: " + kind.encode() + b"\ndata: " + data.encode() + b"\n\n")
-    task = _start(work)
+
+    def on_partial(kind: str, data: str) -> None:
+        partials.put_nowait(b"event: " + kind.encode() + b"\ndata: " + data.encode() + b"\n\n")
+
+    task = detached.start(work(Hooks(on_partial=on_partial, gone=gone)))
     yield OPENING
-    async for chunk in _until_done(task, partials, keepalive):
+    async for chunk in _events(task, partials, keepalive):
         yield chunk
     try:
         body = orjson.loads(task.result().content)
@@ -127,7 +126,8 @@ async def synthetic(job: ImageJob, work: Coroutine[Any, Any, Answer], keepalive:
         yield sse(kind, event)
 
 
-def stream_response(job: ImageJob, work: Coroutine[Any, Any, Answer], keepalive: float,
+def stream_response(job: ImageJob, work: Work, gone: asyncio.Event, detached: Detached, keepalive: float,
                     request_id: str) -> StreamingResponse:
     headers = {"x-request-id": request_id, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(synthetic(job, work, keepalive), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(synthetic(job, work, gone, detached, keepalive), media_type="text/event-stream",
+                             headers=headers)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from imagegate.app import create_app
 from imagegate.config import Settings
-from imagegate.gateway import Gateway
+from imagegate.bootstrap import Services as Gateway
 from imagegate.ledger.limits import KeyCreate
 from imagegate.ledger.tables import api_keys, reservations, usage
 from tests.fakes.openai_upstream import FakeOpenAI
@@ -38,10 +38,10 @@ class Running:
 @pytest.fixture
 async def running(db_url: str, tmp_path: Path, upstream: FakeOpenAI) -> AsyncIterator[Running]:
     settings = Settings(master_key="master", data_dir=tmp_path, database_url=db_url, secret="s", key_cache_ttl=0,
-                        openai_api_key=upstream.api_key, openai_base_url=upstream.base_url, upstream_timeout=5)
-    app = create_app(settings)
+                        upstream_timeout=5)
+    app = create_app(settings, environ={"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url})
     async with app.router.lifespan_context(app):
-        gateway: Gateway = app.state.gateway
+        gateway: Gateway = app.state.services
         record, key = await gateway.keys.create(KeyCreate(name="k", budget_usd=Decimal(1)))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway",
@@ -87,7 +87,7 @@ async def test_a_cancelled_request_still_finishes_stores_and_bills(running: Runn
                                json={"model": "dall-e-2", "prompt": "p", "size": "256x256", "response_format": "url"})
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(call, 0.2)  # cancels the request handler itself
-    await asyncio.wait(running.gateway.inflight, timeout=30)
+    await asyncio.wait(running.gateway.detached.tasks, timeout=30)
     assert await ledger_state(running.gateway, running.key_id) == ((16_000, 0), [(200, 16_000)], 0)
     assert len(list(results.iterdir())) == 1
 

@@ -1,7 +1,13 @@
-"""Route dependencies as ``Annotated`` aliases."""
+"""Route dependencies as ``Annotated`` aliases: each route names the few parts it needs.
+
+The parts are built by :mod:`imagegate.bootstrap` and kept on the app; only this module reads
+them from there. Key, rpm and master checks happen here, in one place; the model allow-list is
+admission's (:mod:`imagegate.admission`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from datetime import datetime
 from typing import Annotated, Any
@@ -11,32 +17,73 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
-from ..auth import Principal, bearer
+from ..admission import Admission
+from ..auth import Authenticator, Principal, bearer
+from ..bootstrap import Services
+from ..config import Settings
 from ..context import current
+from ..detach import Detached
 from ..errors import InvalidRequest, PayloadTooLarge, PermissionDenied
-from ..gateway import Gateway
+from ..jobs import Jobs
+from ..ledger import Database, Keys
 from ..ledger.idempotency import HEADER
 from ..ledger.limits import parse_when
 from ..ledger.money import usd_text
-from ..pipeline import Answer
+from ..maintenance import Reloader
+from ..metrics import Metrics
+from ..pipeline import Answer, Pipeline
+from ..routing import Routing
+from ..store import ResultStore, Signer
 
 _bearer = HTTPBearer(auto_error=False, description="An imagegate key, or the master key.")
 MAX_JSON_BYTES = 2 * 1024 * 1024
 
 
-async def get_gateway(request: Request) -> Gateway:
-    gateway: Gateway = request.app.state.gateway
-    return gateway
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
-GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+def _part(name: str) -> Any:
+    def get(request: Request) -> Any:
+        return getattr(services_of(request), name)
+    return Depends(get)
+
+
+SettingsDep = Annotated[Settings, _part("settings")]
+AdmissionDep = Annotated[Admission, _part("admission")]
+PipelineDep = Annotated[Pipeline, _part("pipeline")]
+JobsDep = Annotated[Jobs, _part("jobs")]
+SignerDep = Annotated[Signer, _part("signer")]
+StoreDep = Annotated[ResultStore, _part("store")]
+KeysDep = Annotated[Keys, _part("keys")]
+DatabaseDep = Annotated[Database, _part("db")]
+DetachedDep = Annotated[Detached, _part("detached")]
+ReloaderDep = Annotated[Reloader, _part("reloader")]
+MetricsDep = Annotated[Metrics, _part("metrics")]
+AuthDep = Annotated[Authenticator, _part("auth")]
+
+
+def _routing(request: Request) -> Routing:
+    return services_of(request).live.current
+
+
+RoutingDep = Annotated[Routing, Depends(_routing)]
+
+
+def _gone(request: Request) -> asyncio.Event:
+    """Set when the client disconnects (see :mod:`imagegate.api.observe`)."""
+    gone: asyncio.Event = request.state.gone
+    return gone
+
+
+GoneDep = Annotated[asyncio.Event, Depends(_gone)]
 
 
 async def get_principal(
-    request: Request, gateway: GatewayDep,
-    _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> Principal:
-    principal = await gateway.auth.authenticate(request.headers.get("authorization"))
+    principal = await services_of(request).auth.authenticate(request.headers.get("authorization"))
     current().key = principal.name
     return principal
 
@@ -44,9 +91,9 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-async def get_admitted(principal: PrincipalDep, gateway: GatewayDep) -> Principal:
+async def get_admitted(request: Request, principal: PrincipalDep) -> Principal:
     """The principal, once its requests-per-minute window has room (else 429 with Retry-After)."""
-    await gateway.limiter.admit(principal)
+    await services_of(request).limiter.admit(principal)
     return principal
 
 
@@ -77,14 +124,14 @@ async def idempotency_key(value: Annotated[str | None, Header(
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
-async def get_scraper(request: Request, gateway: GatewayDep,
+async def get_scraper(request: Request,
                       _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> None:
     """``/metrics``: the metrics key (``IMAGEGATE_METRICS_KEY``), or the master key."""
-    metrics_key = gateway.settings.metrics_key
+    metrics_key = services_of(request).settings.metrics_key
     header = request.headers.get("authorization")
     if metrics_key and header and hmac.compare_digest(bearer(header).encode(), metrics_key.encode()):
         return
-    await get_master(await get_principal(request, gateway))
+    await get_master(await get_principal(request))
 
 
 ScraperDep = Annotated[None, Depends(get_scraper)]

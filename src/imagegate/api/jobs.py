@@ -14,7 +14,7 @@ from ..errors import NotFound
 from ..jobs import JobRow
 from ..jobs.view import view
 from ..schema import error_responses
-from .deps import GatewayDep, PrincipalDep, RequestIdDep, json_response
+from .deps import JobsDep, PrincipalDep, RequestIdDep, SignerDep, json_response
 
 router = APIRouter(prefix="/v1/images/jobs", tags=["jobs"])
 ERRORS = error_responses(401, 404)
@@ -27,18 +27,19 @@ def _visible(job: JobRow | None, principal: Principal, job_id: str) -> JobRow:
 
 
 @router.get("/{job_id}", responses=ERRORS)
-async def get_job(job_id: str, gateway: GatewayDep, principal: PrincipalDep, request_id: RequestIdDep) -> Response:
-    job = _visible(await gateway.jobs.store.get(job_id), principal, job_id)
-    return json_response(view(job, gateway.signer), request_id)
+async def get_job(job_id: str, jobs: JobsDep, signer: SignerDep, principal: PrincipalDep,
+                  request_id: RequestIdDep) -> Response:
+    job = _visible(await jobs.store.get(job_id), principal, job_id)
+    return json_response(view(job, signer), request_id)
 
 
 @router.delete("/{job_id}", responses=ERRORS)
-async def cancel_job(job_id: str, gateway: GatewayDep, principal: PrincipalDep,
+async def cancel_job(job_id: str, jobs: JobsDep, signer: SignerDep, principal: PrincipalDep,
                      request_id: RequestIdDep) -> Response:
     """Cancel a job that has not finished; a finished one is returned as it is."""
-    _visible(await gateway.jobs.store.get(job_id), principal, job_id)
-    await gateway.jobs.cancel(job_id)
-    job = _visible(await gateway.jobs.store.get(job_id), principal, job_id)
-    return json_response(view(job, gateway.signer), request_id)
+    _visible(await jobs.store.get(job_id), principal, job_id)
+    await jobs.cancel(job_id)
+    job = _visible(await jobs.store.get(job_id), principal, job_id)
+    return json_response(view(job, signer), request_id)
 
 

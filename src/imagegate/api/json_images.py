@@ -15,7 +15,8 @@ from typing import Any
 import pybase64
 
 from ..errors import InvalidRequest, PayloadTooLarge
-from .uploads import MAX_IMAGES, Form, Upload
+from ..job import Upload
+from .uploads import MAX_IMAGES, Form
 
 _DATA_URL = re.compile(r"^data:(image/[a-z0-9.+-]+)?(;[a-z0-9=.-]+)*;base64,", re.I)
 

@@ -7,11 +7,11 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 
 from ..schema import error_responses
-from .deps import GatewayDep, ScraperDep
+from .deps import MetricsDep, ScraperDep
 
 router = APIRouter(tags=["metrics"])
 
 
 @router.get("/metrics", responses=error_responses(401, 403))
-async def metrics(gateway: GatewayDep, _: ScraperDep) -> Response:
-    return Response(gateway.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+async def metrics(registry: MetricsDep, _: ScraperDep) -> Response:
+    return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)

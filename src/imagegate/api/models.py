@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ..catalog import ModelSpec
 from ..schema import ModelList, ModelObject, error_responses
-from .deps import GatewayDep, PrincipalDep, json_response
+from .deps import AdmissionDep, PrincipalDep, RoutingDep, json_response
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -36,13 +36,13 @@ def describe(spec: ModelSpec) -> dict[str, Any]:
 
 
 @router.get("", response_model=ModelList, responses=error_responses(401))
-async def list_models(gateway: GatewayDep, principal: PrincipalDep) -> Response:
+async def list_models(routing: RoutingDep, principal: PrincipalDep) -> Response:
     """The models this key may use."""
-    served = gateway.router.served()
-    data = [describe(gateway.catalog.get(m)) for m in served if principal.models is None or m in principal.models]
+    served = routing.router.served()
+    data = [describe(routing.catalog.get(m)) for m in served if principal.models is None or m in principal.models]
     return json_response({"object": "list", "data": data})
 
 
 @router.get("/{model_id:path}", response_model=ModelObject, responses=error_responses(401, 403, 404))
-async def get_model(model_id: str, gateway: GatewayDep, principal: PrincipalDep) -> Response:
-    return json_response(describe(gateway.model(model_id, principal)))
+async def get_model(model_id: str, admission: AdmissionDep, principal: PrincipalDep) -> Response:
+    return json_response(describe(admission.model(model_id, principal)))

@@ -2,7 +2,7 @@
 
 Every response carries ``x-request-id`` (the client's, if it sent a usable one, else a new
 one). When the request body has been read, a watcher waits for the client to disconnect
-and sets the request context's ``gone`` event. When the response is sent, one JSON log
+and sets the request's ``gone`` event (``request.state.gone``). When the response is sent, one JSON log
 line describes the request, and image requests are counted in the metrics.
 """
 
@@ -18,24 +18,25 @@ from ..context import RequestContext, begin
 from ..logs import access
 
 if TYPE_CHECKING:
-    from ..gateway import Gateway
+    from ..bootstrap import Services
 
 IMAGES = "/v1/images/"
 QUIET = frozenset({"/healthz", "/metrics"})
 
 
 class _Watch:
-    """Wraps ``receive``: once the body is in, a task waits for ``http.disconnect``."""
+    """Wraps ``receive``: once the body is in, a task waits for ``http.disconnect`` and sets ``gone`` (the
+    routes take it as ``request.state.gone``)."""
 
-    def __init__(self, receive: Receive, ctx: RequestContext) -> None:
+    def __init__(self, receive: Receive, gone: asyncio.Event) -> None:
         self.receive = receive
-        self.ctx = ctx
+        self.gone = gone
         self.task: asyncio.Task[None] | None = None
 
     async def __call__(self) -> Message:
         message = await self.receive()
         if message["type"] == "http.disconnect":
-            self.ctx.gone.set()
+            self.gone.set()
         elif not message.get("more_body", False) and self.task is None:
             self.task = asyncio.create_task(self._wait())
         return message
@@ -43,7 +44,7 @@ class _Watch:
     async def _wait(self) -> None:
         while (await self.receive())["type"] != "http.disconnect":
             pass
-        self.ctx.gone.set()
+        self.gone.set()
 
     def stop(self) -> None:
         if self.task is not None:
@@ -71,7 +72,9 @@ class Observe:
                 message["headers"] = [*(h for h in message.get("headers", ()) if h[0] != header[0]), header]
             await send(message)
 
-        watch = _Watch(receive, ctx)
+        gone = asyncio.Event()
+        scope.setdefault("state", {})["gone"] = gone
+        watch = _Watch(receive, gone)
         try:
             await self.app(scope, watch, send_with_id)
         finally:
@@ -84,8 +87,8 @@ class Observe:
         if path in QUIET:
             return
         seconds = time.perf_counter() - ctx.started
-        gateway: Gateway | None = getattr(scope["app"].state, "gateway", None)
-        log_prompts = gateway is not None and gateway.settings.log_prompts
+        services: Services | None = getattr(scope["app"].state, "services", None)
+        log_prompts = services is not None and services.settings.log_prompts
         access(ctx, scope["method"], path, status, seconds, log_prompts)
-        if gateway is not None and path.startswith(IMAGES):
-            gateway.metrics.request_done(ctx.model or "unknown", status, seconds, ctx.images, ctx.cost)
+        if services is not None and path.startswith(IMAGES):
+            services.metrics.request_done(ctx.model or "unknown", status, seconds, ctx.images, ctx.cost)

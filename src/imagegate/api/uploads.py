@@ -18,22 +18,12 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from ..errors import InvalidRequest, PayloadTooLarge, unknown
+from ..job import Upload
 
 MAX_FIELD_BYTES = 256 * 1024
 MAX_FIELDS = 64
 MAX_IMAGES = 16
 _IMAGE_FIELD = re.compile(r"^image(\[\d*\])?$")
-
-
-@dataclass(slots=True)
-class Upload:
-    """One uploaded file, on disk."""
-
-    field: str
-    filename: str
-    content_type: str
-    path: Path
-    size: int = 0
 
 
 @dataclass(slots=True)

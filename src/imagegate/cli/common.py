@@ -17,9 +17,10 @@ from pydantic import ValidationError
 
 from ..config import Settings, load_settings
 from ..errors import ApiError
-from ..gateway import ConfigError, Routing, build_routing
 from ..ledger import Database, DatabaseUnavailable
 from ..ledger.db import default_url, safe_url
+from ..providers.registry import Registry
+from ..routing import ConfigError, Routing, build_routing
 
 T = TypeVar("T")
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file (or IMAGEGATE_CONFIG).")]
@@ -52,8 +53,8 @@ def settings(config: Path | None) -> Settings:
 
 def routing(config: Settings) -> Routing:
     try:
-        return build_routing(config)
-    except ConfigError as exc:
+        return build_routing(config, Registry.load(config.provider_modules), os.environ)
+    except (ConfigError, ImportError) as exc:
         raise fail(f"invalid configuration: {exc}", 2) from None
 
 

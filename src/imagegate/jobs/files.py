@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..api.uploads import Upload
+from ..job import Upload
 
 
 def _keep(upload: Upload, folder: Path, index: int) -> dict[str, Any]:

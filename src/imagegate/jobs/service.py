@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..api.uploads import Upload
 from ..auth import Principal
 from ..billing import IdempotentRequest
+from ..job import Upload
 from ..store import LocalStore, Signer
 from .files import persist, remove
 from .queue import JobQueue

@@ -20,14 +20,14 @@ from .queue import JobQueue
 from .store import JobLost, JobRow, JobStore
 
 log = logging.getLogger("imagegate.jobs")
-Runner = Callable[[JobRow, str], Awaitable[None]]  # runs a claimed job; records its success itself
+Runner = Callable[[JobRow, str, "JobTasks"], Awaitable[None]]  # runs a claimed job; records its success itself
 Finished = Callable[[str], Awaitable[None]]
 INTERNAL = {"error": {"message": "The job failed inside the gateway.", "type": "server_error", "param": None,
                       "code": "internal_error"}}
 
 
 class JobTasks:
-    """The :class:`~imagegate.context.TaskLog` of one claimed job, written through to its row."""
+    """The :class:`~imagegate.providers.base.TaskLog` of one claimed job, written through to its row."""
 
     def __init__(self, store: JobStore, job: JobRow, owner: str) -> None:
         self.store, self.job_id, self.owner = store, job.id, owner
@@ -107,8 +107,7 @@ class Worker:
                 return
 
     async def _run(self, job: JobRow, owner: str) -> None:
-        ctx = begin(job.id)
-        ctx.tasks = JobTasks(self.store, job, owner)
+        begin(job.id)
         current = asyncio.current_task()
         assert current is not None
         keeper = asyncio.create_task(self._keep(job.id, owner, current), name=f"job-lease-{job.id}")
@@ -133,7 +132,7 @@ class Worker:
     async def _outcome(self, job: JobRow, owner: str) -> bool:
         """Run the job; ``True`` once its end is recorded (its success is recorded by the run itself)."""
         try:
-            await self.run(job, owner)
+            await self.run(job, owner, JobTasks(self.store, job, owner))
         except JobLost:
             return False
         except ApiError as err:

@@ -1,4 +1,5 @@
-"""The prices in force: shipped defaults overlaid with ``[prices."<model>"]``, checked when the config loads.
+"""The prices in force: the providers' shipped list prices overlaid with ``[prices."<model>"]``, checked when
+the config loads.
 
 Every model a channel serves must resolve to a price that covers every size and quality its
 spec accepts, or the gateway refuses to start with a message saying what to add. The price of a
@@ -8,10 +9,16 @@ upstream model a channel maps it to.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from ..catalog import Catalog, ModelSpec
 from ..config import PriceConfig
-from .price_list import DEFAULT_PRICES, GPT_IMAGE_OUTPUT_TOKENS, INPUT_IMAGE_TOKENS
 from .pricing import Price, from_config
+
+if TYPE_CHECKING:
+    from ..job import ImageJob
+    from ..providers.base import TokenUsage
 
 
 def _options(spec: ModelSpec) -> tuple[tuple[str | None, ...], tuple[str | None, ...]]:
@@ -29,17 +36,24 @@ class PriceTable:
     def __getitem__(self, model_id: str) -> Price:
         return self._prices[model_id]
 
+    def hold_for(self, job: ImageJob) -> int:
+        return self._prices[job.spec.id].hold(job)
+
+    def charge_for(self, job: ImageJob, usage: TokenUsage | None, images: int) -> int:
+        return self._prices[job.spec.id].charge(job, usage, images)
+
     @classmethod
-    def build(cls, configured: dict[str, PriceConfig], catalog: Catalog, served: dict[str, str]) -> PriceTable:
-        """Prices for every served public id (``served``: public id → upstream model); ValueError if any is missing."""
+    def build(cls, configured: dict[str, PriceConfig], catalog: Catalog, served: dict[str, str],
+              shipped: Mapping[str, Price]) -> PriceTable:
+        """Prices for every served public id (``served``: public id → upstream model), from ``configured`` over
+        the providers' ``shipped`` list prices; ValueError if any is missing."""
         for model_id in configured:
             if model_id not in catalog:
                 raise ValueError(f"[prices.{model_id!r}]: unknown model {model_id!r}")
-        given = {m: from_config(c, GPT_IMAGE_OUTPUT_TOKENS, INPUT_IMAGE_TOKENS) for m, c in configured.items()}
+        given = {m: from_config(c, shipped.get(m) or shipped.get(served.get(m, ""))) for m, c in configured.items()}
         prices: dict[str, Price] = {}
         for public, upstream in served.items():
-            price = given.get(public) or DEFAULT_PRICES.get(public) or given.get(upstream) \
-                or DEFAULT_PRICES.get(upstream)
+            price = given.get(public) or shipped.get(public) or given.get(upstream) or shipped.get(upstream)
             if price is None:
                 raise ValueError(f"model {public!r} has no price: add [prices.{public!r}] with per_image = <USD> "
                                  "or text_input, image_input and image_output (USD per 1M tokens)")

@@ -22,7 +22,7 @@ from ..config import PriceConfig
 from .money import to_micros
 
 if TYPE_CHECKING:
-    from ..normalise import ImageJob
+    from ..job import ImageJob
     from ..providers.base import TokenUsage
 
 PER_MILLION = 1_000_000
@@ -116,15 +116,32 @@ class PerToken:
 Price = PerImage | PerToken
 
 
-def from_config(config: PriceConfig, default_output_tokens: Mapping[str, int], input_image_tokens: int) -> Price:
-    """A ``[prices."<model>"]`` table → its calculator (the config model has checked its shape)."""
+def per_image(table: Mapping[str, str] | str) -> PerImage:
+    """A per-image price from USD text: one amount, or a ``"SIZE/QUALITY"`` table."""
+    prices = {"*": table} if isinstance(table, str) else table
+    return PerImage({key: to_micros(value) for key, value in prices.items()})
+
+
+def per_token(text_input: str, image_input: str, image_output: str, output_tokens: Mapping[str, int],
+              input_image_tokens: int) -> PerToken:
+    """Token prices from USD-per-1M text, with the output-token table and input-image estimate for holds."""
+    return PerToken(to_micros(text_input), to_micros(image_input), to_micros(image_output), output_tokens,
+                    input_image_tokens)
+
+
+def from_config(config: PriceConfig, shipped: Price | None) -> Price:
+    """A ``[prices."<model>"]`` table → its calculator (the config model has checked its shape). A token price
+    without its own ``output_tokens``/``input_image_tokens`` takes the shipped token price's."""
     if config.per_image is not None:
         table = config.per_image if isinstance(config.per_image, dict) else {"*": config.per_image}
         return PerImage({key: to_micros(value) for key, value in table.items()})
     assert config.text_input is not None and config.image_input is not None and config.image_output is not None
-    return PerToken(
-        to_micros(config.text_input), to_micros(config.image_input), to_micros(config.image_output),
-        config.output_tokens or default_output_tokens,
-        config.input_image_tokens if config.input_image_tokens is not None else input_image_tokens,
-    )
+    base = shipped if isinstance(shipped, PerToken) else None
+    output_tokens = config.output_tokens or (base.output_tokens if base is not None else None)
+    if not output_tokens:
+        raise ValueError("a token price needs output_tokens (\"SIZE/QUALITY\" = tokens per image) for budget holds")
+    input_image_tokens = config.input_image_tokens if config.input_image_tokens is not None else \
+        (base.input_image_tokens if base is not None else 0)
+    return PerToken(to_micros(config.text_input), to_micros(config.image_input), to_micros(config.image_output),
+                    output_tokens, input_image_tokens)
 

@@ -35,13 +35,15 @@ class FilePart:
 
 @dataclass(slots=True)
 class Reply:
-    """What came back: status, headers, the whole body, and where the request went (never shown to clients)."""
+    """What came back: status, headers, the whole body, and where the request went (never shown to clients):
+    the address, the credential it carried, and the vendors' key prefixes, so a message can be scrubbed."""
 
     status_code: int
     headers: Mapping[str, str]
     content: bytes
     url: str
     credential: str = field(default="", repr=False)
+    key_prefixes: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def text(self) -> str:
@@ -64,11 +66,17 @@ def _timeout(seconds: float) -> aiohttp.ClientTimeout:
 
 
 class Http:
-    """One connection pool; connect fails fast, a read may wait as long as a slow model takes."""
+    """One connection pool; connect fails fast, a read may wait as long as a slow model takes.
 
-    def __init__(self, timeout: float, max_connections: int | None = None) -> None:
+    ``secret_header`` is the header that carries the channel's credential (``Authorization``'s scheme is
+    dropped): replies remember its value so that it is never echoed; ``key_prefixes`` go with them too."""
+
+    def __init__(self, timeout: float, max_connections: int | None = None, *, secret_header: str = "Authorization",
+                 key_prefixes: tuple[str, ...] = ()) -> None:
         self.timeout = timeout
         self.max_connections = max_connections or 0
+        self.secret_header = secret_header
+        self.key_prefixes = key_prefixes
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -98,8 +106,8 @@ class Http:
             body = orjson.dumps(json)
         if body is not None:
             headers.setdefault("Content-Type", "application/json")
-        credential = headers.get("Authorization", "").partition(" ")[2] or headers.get("x-key", "") \
-            or headers.get("api-key", "")
+        secret = headers.get(self.secret_header, "")
+        credential = secret.partition(" ")[2] or secret if self.secret_header.lower() == "authorization" else secret
         try:
             with ExitStack() as stack:
                 if body is None and (files or data is not None):
@@ -108,9 +116,9 @@ class Http:
                     if on_event is not None and response.status == 200 \
                             and response.content_type == "text/event-stream":
                         await _read_events(response, on_event)
-                        return Reply(response.status, response.headers, b"", url, credential)
+                        return Reply(response.status, response.headers, b"", url, credential, self.key_prefixes)
                     content = await response.read()
-                    return Reply(response.status, response.headers, content, url, credential)
+                    return Reply(response.status, response.headers, content, url, credential, self.key_prefixes)
         except (TimeoutError, aiohttp.ServerTimeoutError):
             raise UpstreamTimeout("The upstream did not answer in time.") from None
         except (aiohttp.ClientError, OSError):

@@ -4,6 +4,7 @@ the host check on links an upstream hands back, and the download of result image
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -13,7 +14,6 @@ from ..errors import ApiError, RateLimited, UpstreamError
 from .http import Http, Reply
 
 _URL = re.compile(r"\b(?:https?|wss?)://[^\s'\"<>)]+", re.I)
-_SECRET = re.compile(r"\b(?:sk|pk|key|bfl|fal)[-_][A-Za-z0-9_\-*]{6,}\b", re.I)
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?!(?:png|jpe?g|webp|gif)\b)[a-z]{2,24}(?::\d+)?\b", re.I)
 _ADDRESS = re.compile(
     r"\[[0-9a-f:.]+\](?::\d+)?"  # [v6]:port
@@ -24,20 +24,29 @@ _ADDRESS = re.compile(
 )
 
 
-def scrub(message: str, *literals: str) -> str:
-    """Drop URLs, hosts, addresses, key-shaped text and the given literals (the channel's own host and key)."""
+@lru_cache(maxsize=32)
+def _secret(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    """Key-shaped text: one of the vendors' key prefixes, a dash or underscore, six or more key characters."""
+    alternatives = "|".join(re.escape(prefix) for prefix in prefixes) or "key"
+    return re.compile(rf"\b(?:{alternatives})[-_][A-Za-z0-9_\-*]{{6,}}\b", re.I)
+
+
+def scrub(message: str, *literals: str, prefixes: tuple[str, ...] = ()) -> str:
+    """Drop URLs, hosts, addresses, key-shaped text (``prefixes``: the vendors' key prefixes) and the given
+    literals (the channel's own host and key)."""
     for literal in literals:
         if literal:
             message = message.replace(literal, "[upstream]")
     message = _URL.sub("[link]", message)
-    message = _SECRET.sub("[redacted]", message)
+    message = _secret(prefixes).sub("[redacted]", message)
     message = _ADDRESS.sub("[upstream]", message)
     return _HOST.sub("[upstream]", message)[:1000]
 
 
-def request_literals(response: Reply) -> tuple[str, str, str]:
-    """The address and credential the request went out with: never to be echoed to a client."""
-    return response.netloc, response.host, response.credential
+def scrub_reply(response: Reply, message: str) -> str:
+    """``message`` from an answer to ``response``'s request, without the address and credential it went out
+    with or anything key-shaped."""
+    return scrub(message, response.netloc, response.host, response.credential, prefixes=response.key_prefixes)
 
 
 def bad_answer(missing: str) -> UpstreamError:
@@ -66,7 +75,7 @@ def status_error(response: Reply, message: str) -> ApiError:
     if status == 402:
         return UpstreamError("The upstream account has run out of credit.", code="upstream_insufficient_credit")
     if status == 429:
-        return RateLimited(f"The upstream is rate limiting requests: {scrub(message, *request_literals(response))}",
+        return RateLimited(f"The upstream is rate limiting requests: {scrub_reply(response, message)}",
                            headers={"Retry-After": retry_after(response)})
     return UpstreamError(f"The upstream failed with status {status}.", code="upstream_error")
 
@@ -121,8 +130,8 @@ def validation_detail(response: Reply) -> tuple[str, str | None]:
     if isinstance(detail, list) and detail and isinstance(detail[0], dict):
         loc = detail[0].get("loc")
         names = [part for part in loc if isinstance(part, str)] if isinstance(loc, list) else []
-        return scrub(str(detail[0].get("msg") or "invalid request"), *request_literals(response)), \
+        return scrub_reply(response, str(detail[0].get("msg") or "invalid request")), \
             names[-1] if names else None
     if isinstance(detail, str):
-        return scrub(detail, *request_literals(response)), None
+        return scrub_reply(response, detail), None
     return f"The upstream refused the request (status {response.status_code}).", None

@@ -1,3 +1,13 @@
-from .adapter import AzureOpenAIProvider
+"""Azure OpenAI image deployments: OpenAI's translation at Azure's URLs, with an ``api-key`` header."""
 
-__all__ = ["AzureOpenAIProvider"]
+from ..spec import ProviderSpec
+from .adapter import AzureOpenAIProvider, AzureOptions
+
+SPEC = ProviderSpec(
+    name="azure-openai",
+    build=AzureOpenAIProvider,
+    credential_header="api-key",
+    channel_options=AzureOptions,
+)
+
+__all__ = ["SPEC", "AzureOpenAIProvider", "AzureOptions"]

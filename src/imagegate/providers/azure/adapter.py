@@ -7,23 +7,32 @@ body: ``/openai/deployments/{name}/images/{generations|edits}?api-version=...``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
-from ..base import Call
-from ..openai import OpenAIProvider
+from pydantic import BaseModel, ConfigDict, Field
 
-if TYPE_CHECKING:
-    from ...router import Channel
+from ..base import Call, Upstream
+from ..http import Http
+from ..openai import OpenAIProvider
 
 API_VERSION = "2025-04-01-preview"  # the first with gpt-image-1; older ones serve dall-e-3 too
 
 
+class AzureOptions(BaseModel):
+    """The ``[[channels]]`` keys only Azure channels take."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_version: str = Field(default=API_VERSION, min_length=1)
+
+
 class AzureOpenAIProvider(OpenAIProvider):
-    def __init__(self, channel: Channel) -> None:
-        super().__init__(channel)
-        self.auth = {"api-key": channel.api_key}
-        self.api_version = channel.api_version or API_VERSION
+    def __init__(self, upstream: Upstream, http: Http) -> None:
+        super().__init__(upstream, http)
+        self.auth = {"api-key": upstream.api_key}
+        options = upstream.options if isinstance(upstream.options, AzureOptions) else AzureOptions()
+        self.api_version = options.api_version
 
     def url(self, call: Call) -> str:
         deployment = quote(call.upstream_model, safe="")

@@ -8,23 +8,31 @@ queue here rather than drawing 429s.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from ...context import TaskLog, current
-from ...errors import ApiError, UpstreamError
-from ..base import Call, UpstreamImage, UpstreamResult
+from ...errors import ApiError, InvalidRequest, UpstreamError
+from ...job import ImageJob
+from ..base import Call, TaskLog, Upstream, UpstreamImage, UpstreamResult
+from ..flux import conflict, inline_inputs
 from ..http import Http
-from ..kontext import inline_inputs
 from ..limits import TaskLimiter
 from ..tasks import RETRY_STATUSES, poll, submit
 from ..upstream import fetch_image, json_body, status_error, trusted_link
 from .errors import status_failure, submit_failure
-from .params import DOMAINS, NOT_FOUND, READY, Task, image_fields, parse_result, parse_submit, path, request_body
-
-if TYPE_CHECKING:
-    from ...router import Channel
+from .params import (
+    DOMAINS,
+    NOT_FOUND,
+    READY,
+    TABLE,
+    Task,
+    image_fields,
+    parse_result,
+    parse_submit,
+    path,
+    request_body,
+)
 
 ACCOUNT_CAP = 24
 MODEL_CAPS = {"flux-kontext-max": 6}
@@ -34,19 +42,23 @@ NOT_FOUND_RETRIES = 3
 class BFLProvider:
     images_per_call = 1
 
-    def __init__(self, channel: Channel) -> None:
-        self.base_url = channel.base_url
-        self.headers = {"x-key": channel.api_key}
-        self.plan = channel.poll
-        self.http = Http(channel.timeout)
-        self.limiter = TaskLimiter(channel.max_concurrency or ACCOUNT_CAP, {**MODEL_CAPS, **channel.model_concurrency})
+    def __init__(self, upstream: Upstream, http: Http) -> None:
+        self.base_url = upstream.base_url
+        self.headers = {"x-key": upstream.api_key}
+        self.plan = upstream.poll
+        self.http = http
+        self.limiter = TaskLimiter(upstream.max_concurrency or ACCOUNT_CAP,
+                                   {**MODEL_CAPS, **upstream.model_concurrency})
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
+    def refusal(self, job: ImageJob, upstream_model: str) -> InvalidRequest | None:
+        return TABLE.refusal(job.params()) or conflict(job)
+
     async def run(self, call: Call) -> UpstreamResult:
         body = request_body(call)
-        tasks, key = current().tasks, f"{call.channel.name}:{call.offset}"
+        tasks, key = call.tasks, f"{call.channel}:{call.offset}"
         async with self.limiter.slot(call.upstream_model):
             task = await self._task(call, body, tasks, key)
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...errors import ApiError, ContentPolicy, InvalidRequest, UpstreamError
 from ..http import Reply
 from ..upstream import status_error, validation_detail
-from .params import OPENAI_PARAMS
+from .params import TABLE
 
 MODERATED = {
     "Request Moderated": "The upstream's safety system rejected the request (prompt or input images).",
@@ -18,7 +18,7 @@ def submit_failure(response: Reply) -> ApiError:
     """A submit answered with anything but 200 (after 429/5xx retries ran out)."""
     message, field = validation_detail(response)
     if response.status_code in (400, 422):
-        return InvalidRequest(f"The upstream refused the request: {message}", param=OPENAI_PARAMS.get(field or ""),
+        return InvalidRequest(f"The upstream refused the request: {message}", param=TABLE.openai_name(field),
                               code="invalid_value")
     return status_error(response, message)
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..base import Call
-from ..kontext import flux_params
+from ..flux import CONSUMED, flux_values
+from ..spec import Param, ParamTable
 from ..upstream import bad_answer
 
 DOMAINS = ("bfl.ai",)
@@ -19,9 +20,10 @@ FILL_MODELS = frozenset({"flux-pro-1.0-fill"})
 IMAGE_FIELDS = ("input_image", "input_image_2", "input_image_3", "input_image_4")
 CREDIT_USD = 0.01
 READY, NOT_FOUND = "Ready", "Task not found"
-OPENAI_PARAMS = {**dict.fromkeys(IMAGE_FIELDS, "image"), "image": "image", "mask": "mask", "prompt": "prompt",
-                 "aspect_ratio": "aspect_ratio", "seed": "seed", "output_format": "output_format",
-                 "safety_tolerance": "safety_tolerance", "prompt_upsampling": "prompt_upsampling"}
+TABLE = ParamTable(
+    "BFL", Param("prompt"), Param("aspect_ratio"), Param("seed"), Param("output_format"), Param("safety_tolerance"),
+    Param("prompt_upsampling"), *CONSUMED, Param("image", (*IMAGE_FIELDS, "image")), Param("mask"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +38,8 @@ def path(upstream_model: str) -> str:
 
 
 def request_body(call: Call) -> dict[str, Any]:
-    """The fields besides the input images; a value the upstream can't take raises here, before any upload."""
-    params = flux_params(call)
-    body: dict[str, Any] = {"prompt": params.prompt, "output_format": params.output_format,
-                            "prompt_upsampling": params.prompt_upsampling}
-    if call.upstream_model not in FILL_MODELS:
-        body["aspect_ratio"] = params.aspect_ratio
-    optional = {"seed": params.seed, "safety_tolerance": params.safety_tolerance}
-    body.update({name: value for name, value in optional.items() if value is not None})
-    return body
+    """The fields besides the input images, by the table."""
+    return TABLE.body(flux_values(call))
 
 
 def image_fields(upstream_model: str, images: list[str], mask: str | None) -> dict[str, str]:

@@ -7,14 +7,14 @@ fal queues requests on its side, so there is no cap by default; a channel's
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import orjson
 
-from ...errors import ContentPolicy
-from ..base import Call, UpstreamImage, UpstreamResult
+from ...errors import ContentPolicy, InvalidRequest
+from ...job import ImageJob
+from ..base import Call, Upstream, UpstreamImage, UpstreamResult
+from ..flux import conflict, inline_inputs
 from ..http import Http
-from ..kontext import inline_inputs
 from ..limits import TaskLimiter
 from ..tasks import RETRY_STATUSES, poll, submit
 from ..upstream import fetch_image, json_body, trusted_link
@@ -23,6 +23,7 @@ from .params import (
     COMPLETED,
     DOMAINS,
     RUNNING,
+    TABLE,
     endpoint,
     image_fields,
     parse_images,
@@ -31,22 +32,22 @@ from .params import (
     request_body,
 )
 
-if TYPE_CHECKING:
-    from ...router import Channel
-
 
 class FalProvider:
     images_per_call = 4
 
-    def __init__(self, channel: Channel) -> None:
-        self.base_url = channel.base_url
-        self.headers = {"Authorization": f"Key {channel.api_key}"}
-        self.plan = channel.poll
-        self.http = Http(channel.timeout)
-        self.limiter = TaskLimiter(channel.max_concurrency, channel.model_concurrency)
+    def __init__(self, upstream: Upstream, http: Http) -> None:
+        self.base_url = upstream.base_url
+        self.headers = {"Authorization": f"Key {upstream.api_key}"}
+        self.plan = upstream.poll
+        self.http = http
+        self.limiter = TaskLimiter(upstream.max_concurrency, upstream.model_concurrency)
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    def refusal(self, job: ImageJob, upstream_model: str) -> InvalidRequest | None:
+        return TABLE.refusal(job.params()) or conflict(job)
 
     async def run(self, call: Call) -> UpstreamResult:
         body = request_body(call)

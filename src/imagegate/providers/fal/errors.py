@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...errors import ApiError, ContentPolicy, InvalidRequest, UpstreamError
 from ..http import Reply
 from ..upstream import status_error, validation_detail
-from .params import OPENAI_PARAMS
+from .params import TABLE
 
 FLAGGED = "The upstream's safety checker flagged the generated image."
 
@@ -16,7 +16,7 @@ def request_failure(response: Reply) -> ApiError:
     if response.status_code in (400, 422):
         if "content_policy" in response.text:
             return ContentPolicy(f"The upstream's safety system rejected the request: {message}")
-        return InvalidRequest(f"The upstream refused the request: {message}", param=OPENAI_PARAMS.get(field or ""),
+        return InvalidRequest(f"The upstream refused the request: {message}", param=TABLE.openai_name(field),
                               code="invalid_value")
     return status_error(response, message)
 

@@ -12,19 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import InvalidRequest
 from ..base import Call
-from ..kontext import flux_params
+from ..flux import CONSUMED, flux_values
+from ..spec import Param, ParamTable
 from ..upstream import bad_answer
 
 DOMAINS = ("fal.run",)
-OUTPUT_FORMATS = ("jpeg", "png")
-SAFETY_TOLERANCES = range(1, 7)
 RUNNING = frozenset({"IN_QUEUE", "IN_PROGRESS"})
 COMPLETED = "COMPLETED"
-OPENAI_PARAMS = {"image_url": "image", "image_urls": "image", "prompt": "prompt", "aspect_ratio": "aspect_ratio",
-                 "seed": "seed", "output_format": "output_format", "safety_tolerance": "safety_tolerance",
-                 "enhance_prompt": "prompt_upsampling", "num_images": "n"}
+TABLE = ParamTable(
+    "fal", Param("prompt"), Param("aspect_ratio"), Param("seed"),
+    Param("output_format", allowed=("jpeg", "png"), takes="jpeg or png"),
+    Param("safety_tolerance", allowed=range(1, 7), takes="1 to 6", transform=str),
+    Param("prompt_upsampling", "enhance_prompt"), *CONSUMED,
+    Param("image", ("image_url", "image_urls")), Param("n", "num_images"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,25 +41,9 @@ def endpoint(call: Call) -> str:
     return call.upstream_model if len(call.job.images) == 1 else f"{call.upstream_model}/multi"
 
 
-def _unsupported(param: str, value: object, allowed: str) -> InvalidRequest:
-    return InvalidRequest(f"'{param}' {value!r} can't be served by this model's upstream (fal); it takes {allowed}.",
-                          param=param, code="unsupported_value")
-
-
 def request_body(call: Call) -> dict[str, Any]:
-    """The fields besides the input images; a value fal can't take raises here, before any upload."""
-    params = flux_params(call)
-    if params.output_format not in OUTPUT_FORMATS:
-        raise _unsupported("output_format", params.output_format, "jpeg or png")
-    body: dict[str, Any] = {"prompt": params.prompt, "num_images": call.n, "output_format": params.output_format,
-                            "enhance_prompt": params.prompt_upsampling, "aspect_ratio": params.aspect_ratio}
-    if params.seed is not None:
-        body["seed"] = params.seed
-    if params.safety_tolerance is not None:
-        if params.safety_tolerance not in SAFETY_TOLERANCES:
-            raise _unsupported("safety_tolerance", params.safety_tolerance, "1 to 6")
-        body["safety_tolerance"] = str(params.safety_tolerance)
-    return body
+    """The fields besides the input images, by the table."""
+    return {**TABLE.body(flux_values(call)), "num_images": call.n}
 
 
 def image_fields(images: list[str]) -> dict[str, Any]:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ...context import current
-from ..base import Call, UpstreamResult
+from ...errors import InvalidRequest
+from ...job import ImageJob
+from ..base import Call, Upstream, UpstreamResult
 from ..http import FilePart, Http
 from ..upstream import fetch_image, json_body
 from .errors import failure
-from .params import as_form, image_field, parse_response, request_fields
+from .params import TABLE, as_form, image_field, parse_response, request_fields
 from .stream import StreamedImages
-
-if TYPE_CHECKING:
-    from ...router import Channel
 
 PATHS = {"generations": "/images/generations", "edits": "/images/edits", "variations": "/images/variations"}
 
@@ -21,13 +19,16 @@ PATHS = {"generations": "/images/generations", "edits": "/images/edits", "variat
 class OpenAIProvider:
     images_per_call = 10
 
-    def __init__(self, channel: Channel) -> None:
-        self.base_url = channel.base_url
-        self.auth = {"Authorization": f"Bearer {channel.api_key}"}
-        self.http = Http(channel.timeout, channel.max_concurrency)
+    def __init__(self, upstream: Upstream, http: Http) -> None:
+        self.base_url = upstream.base_url
+        self.auth = {"Authorization": f"Bearer {upstream.api_key}"}
+        self.http = http
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    def refusal(self, job: ImageJob, upstream_model: str) -> InvalidRequest | None:
+        return TABLE.refusal(job.params())
 
     def url(self, call: Call) -> str:
         return self.base_url + PATHS[call.job.endpoint]
@@ -40,7 +41,7 @@ class OpenAIProvider:
         streamed = None
         if call.job.stream and "stream" in call.job.spec.options:  # the client streams: so does the upstream
             fields["stream"] = True
-            streamed = StreamedImages(url, current().partials)
+            streamed = StreamedImages(url, call.on_partial)
         on_event = streamed.take if streamed is not None else None
         if call.job.endpoint == "generations":
             response = await self.http.request("POST", url, json=fields, headers=self.auth, on_event=on_event)

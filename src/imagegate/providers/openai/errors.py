@@ -6,7 +6,7 @@ import orjson
 
 from ...errors import ApiError, ContentPolicy, InvalidRequest, UpstreamError
 from ..http import Reply
-from ..upstream import request_literals, scrub, status_error
+from ..upstream import scrub_reply, status_error
 
 POLICY_CODES = frozenset({"content_policy_violation", "moderation_blocked", "image_generation_user_error"})
 
@@ -25,7 +25,7 @@ def _envelope(response: Reply) -> dict[str, str | None]:
 def failure(response: Reply) -> ApiError:
     """The error to raise for a non-200 answer from an OpenAI-compatible upstream."""
     error = _envelope(response)
-    message = scrub(error.get("message") or f"status {response.status_code}", *request_literals(response))
+    message = scrub_reply(response, error.get("message") or f"status {response.status_code}")
     if response.status_code == 429 and error.get("code") == "insufficient_quota":
         return UpstreamError("The upstream account has run out of quota.", code="upstream_insufficient_credit")
     if response.status_code in (400, 422):

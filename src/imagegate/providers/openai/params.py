@@ -6,24 +6,18 @@ from typing import Any
 
 from ...errors import UpstreamError
 from ..base import Call, TokenUsage, UpstreamImage, UpstreamResult
+from ..spec import Param, ParamTable
 
 META_FIELDS = ("size", "quality", "background", "output_format")
+TABLE = ParamTable("OpenAI-compatible", *(Param(name) for name in (
+    "prompt", "size", "quality", "user", "style", "output_format", "background", "moderation", "output_compression",
+    "partial_images", "safety_identifier", "input_fidelity")), Param("image", ("image", "image[]")), Param("mask"))
 
 
 def request_fields(call: Call) -> dict[str, Any]:
-    """The fields every endpoint shares, plus the job's validated options."""
-    job = call.job
-    body: dict[str, Any] = {"model": call.upstream_model, "n": call.n}
-    if job.prompt is not None:
-        body["prompt"] = job.prompt
-    if job.size is not None:
-        body["size"] = job.size
-    if job.quality is not None:
-        body["quality"] = job.quality
-    if job.user is not None:
-        body["user"] = job.user
-    body.update(job.options)
-    if job.spec.upstream_response_format:
+    """The model and image count, then the job's values by the table (OpenAI's own names)."""
+    body: dict[str, Any] = {"model": call.upstream_model, "n": call.n, **TABLE.body(call.job.params())}
+    if call.job.spec.upstream_response_format:
         body["response_format"] = "b64_json"
     return body
 

@@ -1,0 +1,127 @@
+"""The composition root: every part of a running gateway, built once from settings and wired together.
+
+Only the app factory (:mod:`imagegate.app`) and the route dependencies (:mod:`imagegate.api.deps`)
+see :class:`Services`; every other part takes the few parts it needs as arguments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .admission import Admission
+from .auth import Authenticator
+from .billing import Billing
+from .config import Settings, load_settings
+from .detach import Detached
+from .dispatch import Dispatcher
+from .fields import FieldTable
+from .jobs import Jobs, JobStore
+from .jobs.queue import JobQueue, LocalQueue, RedisQueue
+from .jobs.runner import JobRunner
+from .jobs.webhook import Notifier
+from .jobs.worker import Worker
+from .ledger import Database, Keys, UsageRecorder
+from .ledger.budget import Budgets
+from .ledger.db import default_url
+from .ledger.idempotency import Idempotency
+from .maintenance import Loader, Reloader, sweep_forever
+from .metrics import Metrics
+from .pipeline import Pipeline
+from .providers.registry import Registry
+from .ratelimit import LocalWindow, RateLimiter, RedisWindow
+from .routing import Live, build_routing, field_table
+from .store import LocalStore, ResultStore, Signer
+from .store.signing import load_secret
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    fields: FieldTable
+    live: Live
+    admission: Admission
+    db: Database
+    keys: Keys
+    auth: Authenticator
+    limiter: RateLimiter
+    usage: UsageRecorder
+    billing: Billing
+    store: ResultStore
+    signer: Signer
+    metrics: Metrics
+    pipeline: Pipeline
+    jobs: Jobs
+    detached: Detached
+    reloader: Reloader
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        """Stop taking work, let detached requests (streams included) finish within the deadline, close."""
+        if self.jobs.worker is not None:
+            await self.jobs.worker.close()
+        else:
+            await self.jobs.queue.close()
+        for delivery in self.jobs.deliveries:
+            delivery.cancel()
+        for task in self.tasks:
+            task.cancel()
+        await self.detached.drain(self.settings.deadline)
+        await self.usage.close()
+        await self.limiter.window.aclose()
+        await self.reloader.close()
+        await self.db.close()
+
+
+def _limiter(settings: Settings) -> RateLimiter:
+    return RateLimiter(RedisWindow.from_url(settings.redis_url) if settings.redis_url else LocalWindow())
+
+
+async def job_queue(settings: Settings) -> JobQueue:
+    """Redis when ``redis_url`` is set (jobs go to any node's workers), else in-process."""
+    if not settings.redis_url:
+        return LocalQueue()
+    queue = RedisQueue(settings.redis_url, settings.redis_prefix, settings.job_lease)
+    await queue.start()
+    return queue
+
+
+async def _jobs(settings: Settings, db: Database, signer: Signer) -> Jobs:
+    return Jobs(JobStore(db, settings.job_ttl, settings.job_lease), LocalStore(settings.data_dir / "job-results"),
+                settings.data_dir / "jobs", await job_queue(settings),
+                Notifier(settings.webhook_secret, settings.webhook_allow_hosts, settings.webhook_timeout), signer)
+
+
+async def start(settings: Settings, load: Loader | None = None, environ: Mapping[str, str] | None = None) -> Services:
+    """Build and start every part. ``load`` re-reads the configuration on reload (by default the same file and
+    environment); ``environ`` holds the providers' own key variables (default: this process's environment)."""
+    environ = dict(os.environ if environ is None else environ)
+    registry = Registry.load(settings.provider_modules)
+    live = Live(build_routing(settings, registry, environ))
+    fields = field_table(registry)
+    db = Database(settings.database_url or default_url(settings.data_dir))
+    await db.migrate()
+    metrics = Metrics()
+    metrics.watch(lambda: live.current.router)
+    keys = Keys(db)
+    usage = UsageRecorder(db)
+    usage.start()
+    billing = Billing(db, lambda: live.current.prices, usage, Budgets(db),
+                      Idempotency(db, settings.reservation_ttl))
+    store = LocalStore(settings.data_dir / "results")
+    signer = Signer(load_secret(settings.data_dir, settings.secret), settings.url_ttl, settings.base_url)
+    auth = Authenticator(keys, settings.master_key, settings.key_cache_ttl)
+    admission = Admission(live, fields, settings.default_model, settings.max_image_pixels)
+    pipeline = Pipeline(Dispatcher(live, metrics), store, signer, billing)
+    jobs = await _jobs(settings, db, signer)
+    services = Services(settings, fields, live, admission, db, keys, auth, _limiter(settings), usage, billing, store,
+                        signer, metrics, pipeline, jobs, Detached(),
+                        Reloader(load or load_settings, registry, environ, live))
+    if settings.job_workers:
+        jobs.worker = Worker(jobs.store, jobs.queue, JobRunner(admission, auth, pipeline, jobs), jobs.finished,
+                             settings.job_workers, settings.job_poll)
+        jobs.worker.start()
+    services.tasks.append(asyncio.create_task(sweep_forever(settings, store, billing, jobs), name="sweep"))
+    return services

@@ -1,0 +1,63 @@
+"""The domain types of one request: the files it uploaded, and the validated job admission makes of it.
+
+An :class:`ImageJob` is complete when admission builds it (model spec, normalised values, checked
+input images) and is never changed afterwards; every later stage reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalog import ModelSpec
+from .imaging import ImageInfo
+
+
+@dataclass(slots=True)
+class Upload:
+    """One uploaded file, on disk."""
+
+    field: str
+    filename: str
+    content_type: str
+    path: Path
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InputImage:
+    """An upload that passed the model's checks, with what its header says."""
+
+    upload: Upload
+    info: ImageInfo
+
+
+@dataclass(frozen=True, slots=True)
+class ImageJob:
+    endpoint: str
+    spec: ModelSpec
+    n: int
+    response_format: str
+    prompt: str | None = None
+    size: str | None = None
+    quality: str | None = None
+    aspect_ratio: str | None = None
+    user: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    images: tuple[InputImage, ...] = ()
+    mask: InputImage | None = None
+    partial_results: bool = False
+    stream: bool = False
+
+    def params(self) -> dict[str, Any]:
+        """The values an upstream is asked to honour, by OpenAI-side name (what was not sent is absent).
+
+        ``aspect_ratio`` is one of them only for ratio-driven models; for sized models it was mapped
+        to ``size`` already."""
+        values: dict[str, Any] = {"prompt": self.prompt, "size": self.size, "quality": self.quality,
+                                  "user": self.user}
+        if self.spec.aspect_ratios:
+            values["aspect_ratio"] = self.aspect_ratio
+        values.update(self.options)
+        return {name: value for name, value in values.items() if value is not None}

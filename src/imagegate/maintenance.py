@@ -1,0 +1,80 @@
+"""What a running gateway does besides serving requests: reloading its routing, and sweeping what expired.
+
+A reload re-reads the configuration through the loader the app factory handed over, builds a
+new routing (channels, models, prices, failover policy) and swaps it in whole; requests already
+running finish on the old one, whose clients are closed once its last request is over. The
+sweep deletes expired result files and jobs and releases stale budget holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .billing import Billing
+from .config import Settings
+from .jobs import Jobs
+from .providers.registry import Registry
+from .router import Router
+from .routing import Live, build_routing
+from .store import ResultStore
+
+log = logging.getLogger("imagegate")
+Loader = Callable[[], Settings]
+
+
+class Reloader:
+    def __init__(self, load: Loader, registry: Registry, environ: Mapping[str, str], live: Live) -> None:
+        self.load, self.registry, self.environ, self.live = load, registry, environ, live
+        self.lock = asyncio.Lock()
+        self.retired: list[Router] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def reload(self) -> dict[str, Any]:
+        """Re-read channels, models, prices and the failover settings; requests already running finish on the
+        old ones.
+
+        Raises ``ConfigError``, ``ValueError`` or ``FileNotFoundError`` and changes nothing if the new
+        configuration is invalid. Other settings (listen address, database, keys) need a restart.
+        """
+        async with self.lock:
+            routing = build_routing(self.load(), self.registry, self.environ)
+            old = self.live.swap(routing)
+            self.retired.append(old.router)
+            task = asyncio.create_task(self._retire(old.router), name="retire-channels")
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        names = [c.name for c in routing.router.channels]
+        log.warning("channels reloaded", extra={"channels": names})
+        return {"channels": names, "models": routing.router.served()}
+
+    async def _retire(self, router: Router) -> None:
+        """Close a replaced router's clients once its last request is over."""
+        await router.drained()
+        await router.close()
+        self.retired.remove(router)
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for router in (self.live.current.router, *self.retired):
+            await router.close()
+
+
+async def sweep_forever(settings: Settings, store: ResultStore, billing: Billing, jobs: Jobs) -> None:
+    while True:
+        try:
+            removed = await store.sweep(settings.url_ttl)
+            released = await billing.budgets.sweep(settings.reservation_ttl)
+            forgotten = await billing.idempotency.sweep()
+            if removed or released or forgotten:
+                log.info("swept %d result files, %d stale budget holds, %d idempotent answers",
+                         removed, released, forgotten)
+            expired = await jobs.sweep()
+            if expired:
+                log.info("swept %d expired jobs", expired)
+        except Exception:
+            log.exception("sweep failed")
+        await asyncio.sleep(settings.sweep_interval)

@@ -1,0 +1,155 @@
+"""What requests are routed by, built from settings and the provider registry, and swapped whole on reload:
+the catalog, the channels (each with its provider client), the prices and the failover policy.
+
+Channels are the configured ``[[channels]]`` plus the implicit ones a provider's own key variable
+gives (``OPENAI_API_KEY`` and the like, as each provider declares), unless a configured channel
+takes the name. Every served model must be known and priced, every channel's provider registered,
+and its provider-specific keys valid, or the configuration is refused with a message saying what
+to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from .catalog import Catalog
+from .config import ChannelConfig, Settings
+from .fields import FieldTable
+from .health import Health
+from .ledger.prices import PriceTable
+from .policy import Policy
+from .providers.base import Upstream
+from .providers.http import Http
+from .providers.registry import Registry
+from .router import Channel, Router
+
+
+class ConfigError(ValueError):
+    """The configuration can't be served; the message says what to change."""
+
+
+def config_problem(exc: Exception) -> str:
+    """One line saying what is wrong with a configuration (a ``ConfigError``, pydantic's or TOML's error)."""
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        return f"{where}: {error['msg']}" if where else str(error["msg"])
+    return str(exc).splitlines()[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    catalog: Catalog
+    router: Router
+    prices: PriceTable
+    policy: Policy
+
+
+class Live:
+    """The routing in force; :meth:`swap` puts a reloaded one in place (requests already running keep theirs)."""
+
+    def __init__(self, routing: Routing) -> None:
+        self.current = routing
+
+    def swap(self, routing: Routing) -> Routing:
+        old, self.current = self.current, routing
+        return old
+
+
+def channel_configs(settings: Settings, registry: Registry, environ: Mapping[str, str]) -> list[ChannelConfig]:
+    """Configured channels, then the implicit ones whose name no configured channel takes; each with its
+    polling plan filled in from the ``poll_*`` settings unless it sets its own."""
+    channels = list(settings.channels)
+    names = {c.name for c in channels}
+    for spec in registry.specs.values():
+        env = spec.env
+        if env is None or spec.name in names or not environ.get(env.key_var):
+            continue
+        channels.append(ChannelConfig(name=spec.name, provider=spec.name, api_key=environ[env.key_var],
+                                      base_url=environ.get(env.base_var) or env.base_url, models=dict(env.models),
+                                      priority=env.priority, timeout=settings.upstream_timeout))
+    return [c if c.poll is not None else c.model_copy(update={"poll": settings.poll()}) for c in channels]
+
+
+def _upstream(config: ChannelConfig, registry: Registry) -> Upstream:
+    spec = registry[config.provider]
+    extra = config.options
+    options = None
+    if spec.channel_options is not None:
+        try:
+            options = spec.channel_options.model_validate(extra)
+        except ValidationError as exc:
+            raise ConfigError(f"channel {config.name!r}: {config_problem(exc)}") from None
+    elif extra:
+        raise ConfigError(f"channel {config.name!r}: unknown key {sorted(extra)[0]!r} for provider "
+                          f"{config.provider!r}")
+    assert config.poll is not None
+    return Upstream(config.name, config.base_url, config.api_key, config.timeout, config.max_concurrency,
+                    dict(config.model_concurrency), config.poll, options)
+
+
+def _channel(config: ChannelConfig, settings: Settings, registry: Registry) -> Channel:
+    spec = registry[config.provider]
+    http = Http(config.timeout, config.max_concurrency, secret_header=spec.credential_header,
+                key_prefixes=registry.key_prefixes())
+    health = Health(config.allowed_fails or settings.allowed_fails, settings.fail_window,
+                    settings.cooldown if config.cooldown is None else config.cooldown)
+    return Channel(config.name, config.provider, spec.build(_upstream(config, registry), http), config.base_url,
+                   dict(config.models), config.priority, config.weight, config.timeout, config.max_concurrency,
+                   health)
+
+
+def _channels(settings: Settings, registry: Registry, environ: Mapping[str, str]) -> list[Channel]:
+    channels: list[Channel] = []
+    for config in channel_configs(settings, registry, environ):
+        if config.provider not in registry:
+            known = ", ".join(sorted(registry.specs))
+            raise ConfigError(f"channel {config.name!r}: unknown provider {config.provider!r} (known: {known})")
+        if any(c.name == config.name for c in channels):
+            raise ConfigError(f"channel name {config.name!r} is used twice; channel names must be unique")
+        channels.append(_channel(config, settings, registry))
+    return channels
+
+
+def check_reservation_ttl(settings: Settings) -> None:
+    """A budget hold outlives the longest request, so only a dead process's holds are swept."""
+    longest = max([settings.deadline] + [m.deadline for m in settings.models.values() if m.deadline])
+    if longest >= settings.reservation_ttl:
+        raise ConfigError(f"reservation_ttl ({settings.reservation_ttl:g} s) must be longer than the longest "
+                          f"request deadline ({longest:g} s)")
+
+
+def _catalog(settings: Settings, registry: Registry, aliases: dict[str, str]) -> Catalog:
+    try:
+        catalog = Catalog.build(registry.models(), settings.models, aliases)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    for public in aliases:
+        if public not in catalog:
+            raise ConfigError(f"model {public!r} is served by a channel but unknown: add [models.{public!r}] "
+                              "with like = \"<a known model>\"")
+    return catalog
+
+
+def build_routing(settings: Settings, registry: Registry, environ: Mapping[str, str]) -> Routing:
+    """Catalog, channels, prices and policy from settings, checked. The channels' HTTP clients open lazily,
+    so a routing that is refused (or only inspected, as the CLI does) leaves nothing to close."""
+    check_reservation_ttl(settings)
+    channels = _channels(settings, registry, environ)
+    aliases = {public: upstream for c in channels for public, upstream in c.models.items()}
+    catalog = _catalog(settings, registry, aliases)
+    try:
+        prices = PriceTable.build(settings.prices, catalog, aliases, registry.prices())
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return Routing(catalog, Router(channels), prices, Policy.from_settings(settings))
+
+
+def field_table(registry: Registry) -> FieldTable:
+    try:
+        return FieldTable.build(registry.fields())
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
