@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from imagegate.config import load_settings
-from imagegate.gateway import ConfigError, build_routing
+from imagegate.config import Settings, load_settings
 from imagegate.policy import Policy
+from imagegate.routing import ConfigError, Routing
+from imagegate.routing import build_routing as build
+from tests.factories import REGISTRY, write
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "imagegate.toml"
-    path.write_text(text)
-    return path
+def build_routing(settings: Settings) -> Routing:
+    return build(settings, REGISTRY, os.environ)
 
 
 def channel(name: str = "a", extra: str = "", models: str = '["gpt-image-1"]') -> str:
@@ -54,7 +55,8 @@ def test_azure_channel(tmp_path: Path) -> None:
     text = channel("az", 'provider = "azure-openai"\napi_version = "2024-10-21"', '{"dall-e-3" = "my-deployment"}')
     router = build_routing(load_settings(write(tmp_path, text))).router
     (az,) = router.channels
-    assert (az.provider, az.api_version, az.models) == ("azure-openai", "2024-10-21", {"dall-e-3": "my-deployment"})
+    assert (az.provider, az.client.api_version, az.models) == (  # type: ignore[attr-defined]
+        "azure-openai", "2024-10-21", {"dall-e-3": "my-deployment"})
 
 
 @pytest.mark.parametrize(("text", "field"), [
@@ -63,9 +65,6 @@ def test_azure_channel(tmp_path: Path) -> None:
     (channel(extra="max_concurrency = 0"), "max_concurrency"),
     (channel(extra="allowed_fails = 0"), "allowed_fails"),
     (channel(extra="cooldown = -1"), "cooldown"),
-    (channel(extra="retries = 2"), "retries"),
-    (channel(extra='api_version = "2024-10-21"'), "api_version is only for provider 'azure-openai'"),
-    (channel(extra='provider = "azure-openai"\napi_version = ""'), "api_version"),
     (channel(models="[]"), "serves no models"),
     ("max_attempts = 0\n", "max_attempts"),
     ("max_attempts = 11\n", "max_attempts"),
@@ -86,6 +85,9 @@ def test_bad_values_are_refused_by_name(tmp_path: Path, text: str, field: str) -
 @pytest.mark.parametrize(("text", "message"), [
     (channel(extra='provider = "carrier-pigeon"'), "unknown provider 'carrier-pigeon'"),
     (channel("a") + channel("a"), "channel name 'a' is used twice"),
+    (channel(extra="retries = 2"), "unknown key 'retries' for provider 'openai'"),
+    (channel(extra='api_version = "2024-10-21"'), "unknown key 'api_version' for provider 'openai'"),
+    (channel(extra='provider = "azure-openai"\napi_version = ""'), "api_version"),
 ])
 def test_unservable_channels_are_refused(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

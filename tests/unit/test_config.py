@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from imagegate.config import load_settings
+from imagegate.config import ChannelConfig, Settings, load_settings
+from imagegate.routing import channel_configs
+from tests.factories import REGISTRY, write
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "imagegate.toml"
-    path.write_text(text)
-    return path
+def all_channels(settings: Settings) -> list[ChannelConfig]:
+    return channel_configs(settings, REGISTRY, os.environ)
 
 
 def test_defaults() -> None:
     settings = load_settings()
     assert settings.url_ttl == 3600 and settings.data_dir == Path(".imagegate") and settings.master_key is None
-    assert settings.all_channels() == []
+    assert all_channels(settings) == []
 
 
 def test_file_over_defaults(tmp_path: Path) -> None:
@@ -41,7 +42,7 @@ def test_config_path_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_openai_key_alone_gives_the_four_models(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    (channel,) = load_settings().all_channels()
+    (channel,) = all_channels(load_settings())
     assert channel.base_url == "http://127.0.0.1:9/v1" and channel.api_key == "sk-x"
     assert sorted(channel.models) == ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-all"]
 
@@ -49,7 +50,7 @@ def test_openai_key_alone_gives_the_four_models(monkeypatch: pytest.MonkeyPatch)
 def test_channel_key_from_env_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MY_KEY", "sk-from-env")
     path = write(tmp_path, '[[channels]]\nname="a"\nbase_url="http://h/v1/"\napi_key="env:MY_KEY"\nmodels=["x"]\n')
-    (channel,) = load_settings(path).all_channels()
+    (channel,) = all_channels(load_settings(path))
     assert channel.api_key == "sk-from-env" and channel.base_url == "http://h/v1" and channel.models == {"x": "x"}
 
 

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field, replace
 
 import pytest
 
-from imagegate.catalog import BUILTIN
-from imagegate.context import begin, current
-from imagegate.dispatch import Dispatcher
+from imagegate.context import begin
+from imagegate.dispatch import Dispatcher, Hooks
 from imagegate.errors import ApiError, ClientClosed, ContentPolicy, InvalidRequest, UpstreamError
-from imagegate.fields import coerce
 from imagegate.health import Health
+from imagegate.job import ImageJob
 from imagegate.metrics import Metrics
-from imagegate.normalise import ImageJob, normalise
 from imagegate.policy import DeadlinePassed, Policy
 from imagegate.providers.base import Call, UpstreamImage, UpstreamResult
 from imagegate.router import Channel, Router
+from tests import factories
 
 
 @dataclass
 class Hang:
-    seconds: float
+    """Wait ``seconds``, or until ``release`` is set; ``started`` is set when the call begins."""
+
+    seconds: float = 30.0
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def wait(self) -> None:
+        self.started.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.release.wait(), self.seconds)
 
 
 @dataclass
@@ -32,12 +41,17 @@ class Scripted:
     steps: list[ApiError | Hang] = field(default_factory=list)
     calls: int = 0
     images_per_call: int = 10
+    seen: list[Call] = field(default_factory=list)
+
+    def refusal(self, job: ImageJob, upstream_model: str) -> InvalidRequest | None:
+        return None
 
     async def run(self, call: Call) -> UpstreamResult:
         self.calls += 1
+        self.seen.append(call)
         step = self.steps.pop(0) if self.steps else None
         if isinstance(step, Hang):
-            await asyncio.sleep(step.seconds)
+            await step.wait()
         elif step is not None:
             raise step
         return UpstreamResult([UpstreamImage(b64="aGk=") for _ in range(call.n)])
@@ -47,19 +61,16 @@ class Scripted:
 
 
 def job(model: str = "gpt-image-1", n: int = 1) -> ImageJob:
-    return normalise("generations", coerce("generations", {"prompt": "p", "n": n}), BUILTIN[model])
+    return factories.job(model=model, n=n)
 
 
 def setup(*scripts: Scripted, timeout: float = 600.0, allowed_fails: int = 3,
           **policy: float) -> tuple[Dispatcher, list[Channel]]:
-    channels = []
-    for i, script in enumerate(scripts):
-        models = {"gpt-image-1": "gpt-image-1", "dall-e-3": "dall-e-3"}
-        channel = Channel(f"c{i}", "openai", "http://u/v1", "k", models, priority=len(scripts) - i, timeout=timeout,
-                          health=Health(allowed_fails=allowed_fails))
-        channel.client = script
-        channels.append(channel)
-    return Dispatcher(Router(channels), Policy(**{"backoff": 0.001, **policy}), Metrics()), channels  # type: ignore[arg-type]
+    models = {"gpt-image-1": "gpt-image-1", "dall-e-3": "dall-e-3"}
+    channels = [factories.channel(f"c{i}", script, models, priority=len(scripts) - i, timeout=timeout,
+                                  health=Health(allowed_fails=allowed_fails)) for i, script in enumerate(scripts)]
+    live = factories.live(Router(channels), Policy(**{"backoff": 0.001, **policy}))  # type: ignore[arg-type]
+    return Dispatcher(live, Metrics()), channels
 
 
 def server_error() -> UpstreamError:
@@ -120,7 +131,7 @@ async def test_per_model_deadline_wins() -> None:
     first = Scripted([Hang(30)])
     dispatcher, _ = setup(first, Scripted(), timeout=10)
     slow = job()
-    slow.spec = replace(slow.spec, deadline=0.05)
+    slow = replace(slow, spec=replace(slow.spec, deadline=0.05))
     with pytest.raises(DeadlinePassed):
         await dispatcher.run(slow)
     assert first.calls == 1
@@ -135,22 +146,24 @@ async def test_fan_out_retries_only_the_failed_call() -> None:
 
 
 async def test_no_new_attempt_once_the_client_has_gone() -> None:
-    ctx = begin(None)
-    ctx.gone.set()
+    hooks = Hooks()
+    hooks.gone.set()
     first, second = Scripted([server_error()]), Scripted()
     dispatcher, _ = setup(first, second)
     with pytest.raises(ClientClosed):
-        await dispatcher.run(job())
+        await dispatcher.run(job(), hooks)
     assert (first.calls, second.calls) == (0, 0)
 
 
 async def test_call_in_flight_finishes_when_the_client_leaves() -> None:
     ctx = begin(None)
-    first = Scripted([Hang(0.05)])
+    hang, hooks = Hang(), Hooks()
+    first = Scripted([hang])
     dispatcher, _ = setup(first)
-    running = asyncio.create_task(dispatcher.run(job()))
-    await asyncio.sleep(0.01)
-    ctx.gone.set()
+    running = asyncio.create_task(dispatcher.run(job(), hooks))
+    await hang.started.wait()
+    hooks.gone.set()
+    hang.release.set()
     assert (await running).channel == "c0" and ctx.attempts == 1
 
 
@@ -159,12 +172,12 @@ class LeavesThenFails(Scripted):
 
     async def run(self, call: Call) -> UpstreamResult:
         self.calls += 1
-        current().gone.set()
+        assert call.gone is not None
+        call.gone.set()
         raise server_error()
 
 
 async def test_failure_after_the_client_left_is_not_retried() -> None:
-    begin(None)
     first, second = LeavesThenFails(), Scripted()
     dispatcher, _ = setup(first, second)
     with pytest.raises(ClientClosed):
@@ -173,11 +186,55 @@ async def test_failure_after_the_client_left_is_not_retried() -> None:
 
 
 async def test_reload_swap_leaves_running_requests_on_the_old_router() -> None:
-    old = Scripted([Hang(0.05)])
+    hang = Hang()
+    old = Scripted([hang])
     dispatcher, _ = setup(old)
     running = asyncio.create_task(dispatcher.run(job()))
-    await asyncio.sleep(0.01)
+    await hang.started.wait()
     new_dispatcher, _ = setup(Scripted())
-    retired = dispatcher.swap(new_dispatcher.router, dispatcher.policy)
+    retired = dispatcher.live.swap(new_dispatcher.live.current)
+    hang.release.set()
     assert (await running).channel == "c0" and old.calls == 1
-    await asyncio.wait_for(retired.drained(), 5)
+    await asyncio.wait_for(retired.router.drained(), 5)
+
+
+async def test_calls_carry_the_channel_name_and_the_hooks() -> None:
+    tasks, partials = object(), list[tuple[str, str]]()
+    first = Scripted()
+    dispatcher, _ = setup(first)
+    hooks = Hooks(on_partial=lambda kind, data: partials.append((kind, data)), tasks=tasks)  # type: ignore[arg-type]
+    await dispatcher.run(job(), hooks)
+    (call,) = first.seen
+    assert (call.channel, call.upstream_model, call.tasks, call.gone) == ("c0", "gpt-image-1", tasks, hooks.gone)
+    assert call.on_partial is not None
+    call.on_partial("image_generation.partial_image", "{}")
+    assert partials == [("image_generation.partial_image", "{}")]
+
+
+class PartialsThenFails(Scripted):
+    """Sends a partial image, then fails (once); later attempts send a partial and succeed."""
+
+    async def run(self, call: Call) -> UpstreamResult:
+        self.calls += 1
+        if call.on_partial is not None:
+            call.on_partial("image_generation.partial_image", f"attempt {self.calls}")
+        if self.calls == 1:
+            raise server_error()
+        return UpstreamResult([UpstreamImage(b64="aGk=")])
+
+
+async def test_after_a_failover_the_new_attempt_sends_no_partials() -> None:
+    flaky = PartialsThenFails()
+    dispatcher, _ = setup(flaky)
+    partials: list[str] = []
+    outcome = await dispatcher.run(job(), Hooks(on_partial=lambda kind, data: partials.append(data)))
+    assert flaky.calls == 2 and len(outcome.results) == 1
+    assert partials == ["attempt 1"]
+
+
+async def test_an_attempt_that_failed_before_any_partial_leaves_the_next_one_free_to_send_them() -> None:
+    first, second = Scripted([server_error()]), PartialsThenFails(calls=1)
+    dispatcher, _ = setup(first, second)
+    partials: list[str] = []
+    await dispatcher.run(job(), Hooks(on_partial=lambda kind, data: partials.append(data)))
+    assert partials == ["attempt 2"]

@@ -4,11 +4,10 @@ from typing import Any
 
 import pytest
 
-from imagegate.catalog import BUILTIN, Catalog, apply_override
+from imagegate.catalog import Catalog, apply_override
 from imagegate.config import ModelOverride
 from imagegate.errors import ApiError, InvalidRequest, NotFound
-from imagegate.fields import coerce
-from imagegate.normalise import normalise
+from tests.factories import BUILTIN, coerce, normalise
 
 
 def job(endpoint: str = "generations", model: str = "gpt-image-1", **raw: Any) -> Any:
@@ -93,14 +92,14 @@ def test_mappings() -> None:
 
 
 def test_catalog_overrides_and_aliases() -> None:
-    catalog = Catalog.build({"tiny": ModelOverride(like="dall-e-2", sizes=["256x256"], n_max=2)},
+    catalog = Catalog.build(BUILTIN, {"tiny": ModelOverride(like="dall-e-2", sizes=["256x256"], n_max=2)},
                             {"alias": "dall-e-3"})
     assert catalog.get("tiny").sizes == ("256x256",) and catalog.get("tiny").n_max == 2
     assert catalog.get("alias").styles == ("vivid", "natural")
     with pytest.raises(NotFound):
         catalog.get("nope")
     with pytest.raises(ValueError, match="like"):
-        Catalog.build({"x": ModelOverride(like="unknown")}, {})
+        Catalog.build(BUILTIN, {"x": ModelOverride(like="unknown")}, {})
     spec = apply_override("y", BUILTIN["gpt-image-1"], ModelOverride(options=["background"]))
     assert spec.options == frozenset({"background"}) and spec.id == "y"
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from imagegate.catalog import BUILTIN
 from imagegate.errors import InvalidRequest
-from imagegate.fields import coerce
-from imagegate.normalise import normalise
 from imagegate.sizing import nearest_ratio
+from tests.factories import BUILTIN, coerce, normalise
 
 RATIOS = BUILTIN["flux-kontext-pro"].aspect_ratios
 

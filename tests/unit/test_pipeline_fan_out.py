@@ -12,20 +12,22 @@ from imagegate.auth import MASTER, Principal
 from imagegate.billing import Billing
 from imagegate.dispatch import Dispatcher
 from imagegate.errors import ContentPolicy
+from imagegate.job import ImageJob
 from imagegate.ledger import Database, UsageRecorder
 from imagegate.ledger.budget import Budgets
 from imagegate.ledger.idempotency import Idempotency
-from imagegate.ledger.price_list import DEFAULT_PRICES
 from imagegate.ledger.prices import PriceTable
 from imagegate.metrics import Metrics
-from imagegate.normalise import ImageJob
 from imagegate.pipeline import Pipeline
-from imagegate.policy import Policy
 from imagegate.providers.base import Call, UpstreamImage, UpstreamResult
-from imagegate.router import Channel, Router
+from imagegate.router import Router
 from imagegate.store import LocalStore, Signer
+from tests import factories
+from tests.factories import REGISTRY
+from tests.factories import flux_job as job
 from tests.fakes.openai_upstream import encode_image
-from tests.unit.flux_jobs import job
+
+DEFAULT_PRICES = REGISTRY.prices()
 
 
 class Provider:
@@ -36,6 +38,9 @@ class Provider:
     def __init__(self, failing: frozenset[int] = frozenset()) -> None:
         self.calls: list[tuple[int, int]] = []
         self.failing = failing
+
+    def refusal(self, job: ImageJob, upstream_model: str) -> None:
+        return None
 
     async def run(self, call: Call) -> UpstreamResult:
         self.calls.append((call.offset, call.n))
@@ -62,13 +67,13 @@ class Run:
 
 
 def pipeline(tmp_path: Path, provider: Provider) -> tuple[Run, UsageRecorder]:
-    channel = Channel("c", "fake", "https://upstream.test", "k", {"flux-kontext-pro": "kontext"}, client=provider)
+    channel = factories.channel("c", provider, {"flux-kontext-pro": "kontext"}, provider="fake")
     db = cast(Database, None)
     usage = UsageRecorder(db)
     prices = PriceTable({"flux-kontext-pro": DEFAULT_PRICES["flux-kontext-pro"]})
-    billing = Billing(db, prices, usage, Budgets(db), Idempotency(db, 60))
+    billing = Billing(db, lambda: prices, usage, Budgets(db), Idempotency(db, 60))
     signer = Signer(b"secret", 60, "http://gateway.test")
-    dispatcher = Dispatcher(Router([channel]), Policy(), Metrics())
+    dispatcher = Dispatcher(factories.live(Router([channel])), Metrics())
     return Run(Pipeline(dispatcher, LocalStore(tmp_path), signer, billing)), usage
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -9,13 +10,14 @@ import pytest
 from imagegate.catalog import Catalog
 from imagegate.config import PriceConfig
 from imagegate.ledger.money import round_micros, to_micros, usd_number, usd_text
-from imagegate.ledger.price_list import DEFAULT_PRICES
 from imagegate.ledger.prices import PriceTable
 from imagegate.ledger.pricing import PerImage, PerToken
-from imagegate.normalise import normalise
 from imagegate.providers.base import TokenUsage
+from tests.factories import BUILTIN, REGISTRY, normalise
 
-CATALOG = Catalog.build({}, {})
+DEFAULT_PRICES = REGISTRY.prices()
+
+CATALOG = Catalog.build(BUILTIN, {}, {})
 
 
 def job(model: str, **values: object):  # type: ignore[no-untyped-def]
@@ -52,7 +54,7 @@ def test_input_tokens_without_details_are_text_for_generations_and_image_for_edi
     usage = TokenUsage(input_tokens=1000, output_tokens=0)
     gen = job("gpt-image-1")
     assert DEFAULT_PRICES["gpt-image-1"].charge(gen, usage, 1) == 5_000
-    gen.images = [object()]  # type: ignore[list-item]
+    gen = replace(gen, images=(object(),))  # type: ignore[arg-type]
     assert DEFAULT_PRICES["gpt-image-1"].charge(gen, usage, 1) == 10_000
 
 
@@ -64,7 +66,7 @@ def test_token_hold_covers_the_largest_output_the_upstream_may_choose() -> None:
     assert price.hold(job("gpt-image-1", size="1024x1024", quality="low")) == 5 * 5 + 272 * 40
     assert price.hold(job("gpt-image-1", size="1024x1024", quality="high")) == 5 * 5 + 4160 * 40
     edit = job("gpt-image-1", size="1024x1024", quality="high")
-    edit.images = [object(), object()]  # type: ignore[list-item]
+    edit = replace(edit, images=(object(), object()))  # type: ignore[arg-type]
     assert price.hold(edit) == 5 * 5 + 2 * 8000 * 10 + 4160 * 40
 
 
@@ -83,27 +85,27 @@ def test_lookup_prefers_the_most_specific_entry() -> None:
 
 def test_configured_prices_override_and_aliases_fall_back_to_their_upstream() -> None:
     configured = {"dall-e-2": PriceConfig(per_image=Decimal("0.5"))}
-    table = PriceTable.build(configured, Catalog.build({}, {"house": "dall-e-3"}),
-                             {"dall-e-2": "dall-e-2", "house": "dall-e-3"})
+    table = PriceTable.build(configured, Catalog.build(BUILTIN, {}, {"house": "dall-e-3"}),
+                             {"dall-e-2": "dall-e-2", "house": "dall-e-3"}, DEFAULT_PRICES)
     assert table["dall-e-2"] == PerImage({"*": 500_000})
     assert table["house"] is DEFAULT_PRICES["dall-e-3"]
 
 
 def test_a_served_model_without_a_price_is_a_config_error() -> None:
-    catalog = Catalog.build({}, {"house": "gpt-image-1"})
+    catalog = Catalog.build(BUILTIN, {}, {"house": "gpt-image-1"})
     with pytest.raises(ValueError, match="model 'house' has no price"):
-        PriceTable.build({}, catalog, {"house": "some-upstream-name"})
+        PriceTable.build({}, catalog, {"house": "some-upstream-name"}, DEFAULT_PRICES)
 
 
 def test_a_table_that_misses_a_size_is_a_config_error() -> None:
     configured = {"dall-e-3": PriceConfig(per_image={"1024x1024": Decimal("0.04")})}
     with pytest.raises(ValueError, match="does not cover 1792x1024/standard"):
-        PriceTable.build(configured, CATALOG, {"dall-e-3": "dall-e-3"})
+        PriceTable.build(configured, CATALOG, {"dall-e-3": "dall-e-3"}, DEFAULT_PRICES)
 
 
 def test_a_price_for_an_unknown_model_is_a_config_error() -> None:
     with pytest.raises(ValueError, match=r"\[prices.'nope'\]: unknown model"):
-        PriceTable.build({"nope": PriceConfig(per_image=Decimal(1))}, CATALOG, {})
+        PriceTable.build({"nope": PriceConfig(per_image=Decimal(1))}, CATALOG, {}, DEFAULT_PRICES)
 
 
 @pytest.mark.parametrize(("fields", "message"), [

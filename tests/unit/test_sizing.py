@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from imagegate.catalog import DALLE3_SIZES, GPT_SIZES
+from imagegate.providers.openai.models import DALL_E_3, GPT_SIZES
 from imagegate.sizing import nearest_ratio, nearest_size, parse_ratio, parse_size
+
+DALLE3_SIZES = DALL_E_3.sizes
 
 RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21")
 

@@ -24,10 +24,14 @@ _ADDRESS = re.compile(
 )
 
 
+GENERIC_PREFIXES = ("sk", "pk", "key", "api")  # the shapes most vendors' keys take, scrubbed always
+
+
 @lru_cache(maxsize=32)
 def _secret(prefixes: tuple[str, ...]) -> re.Pattern[str]:
-    """Key-shaped text: one of the vendors' key prefixes, a dash or underscore, six or more key characters."""
-    alternatives = "|".join(re.escape(prefix) for prefix in prefixes) or "key"
+    """Key-shaped text: a key prefix (the vendors' own and the generic ones), a dash or underscore, six or more
+    key characters."""
+    alternatives = "|".join(re.escape(prefix) for prefix in sorted({*prefixes, *GENERIC_PREFIXES}))
     return re.compile(rf"\b(?:{alternatives})[-_][A-Za-z0-9_\-*]{{6,}}\b", re.I)
 
 

@@ -7,7 +7,8 @@ from imagegate.errors import ContentPolicy, InvalidRequest, RateLimited, Upstrea
 from imagegate.providers.bfl.errors import status_failure, submit_failure
 from imagegate.providers.bfl.params import Task, image_fields, parse_result, parse_submit, path, request_body
 from imagegate.providers.http import Reply
-from tests.unit.flux_jobs import call, job
+from tests.factories import call
+from tests.factories import flux_job as job
 
 
 def answer(status: int, *, json: object = None, content: bytes = b"") -> Reply:

@@ -17,7 +17,9 @@ from imagegate.providers.fal.params import (
     request_body,
 )
 from imagegate.providers.http import Reply
-from tests.unit.flux_jobs import call, job, upload
+from tests.factories import call
+from tests.factories import flux_job as job
+from tests.factories import input_image as upload
 
 APP = "fal-ai/flux-pro/kontext/max"
 

@@ -38,8 +38,11 @@ def path(upstream_model: str) -> str:
 
 
 def request_body(call: Call) -> dict[str, Any]:
-    """The fields besides the input images, by the table."""
-    return TABLE.body(flux_values(call))
+    """The fields besides the input images, by the table; Fill follows its image's size, so it takes no ratio."""
+    values = flux_values(call)
+    if call.upstream_model in FILL_MODELS:
+        values.pop("aspect_ratio", None)
+    return TABLE.body(values)
 
 
 def image_fields(upstream_model: str, images: list[str], mask: str | None) -> dict[str, str]:

@@ -4,15 +4,13 @@ from typing import Any
 
 import pytest
 
-from imagegate.catalog import BUILTIN
 from imagegate.dispatch import split
 from imagegate.errors import UpstreamError
-from imagegate.fields import coerce
-from imagegate.normalise import normalise
 from imagegate.providers.base import Call
 from imagegate.providers.openai.params import as_form, image_field, parse_response, request_fields
 from imagegate.providers.upstream import scrub
 from imagegate.router import Channel
+from tests.factories import BUILTIN, coerce, normalise
 
 
 def call(endpoint: str, model: str, n: int = 1, **raw: Any) -> Call:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from imagegate.api.uploads import Upload
-from imagegate.catalog import BUILTIN
-from imagegate.fields import coerce
 from imagegate.imaging import ImageInfo
-from imagegate.inputs import InputImage
-from imagegate.normalise import normalise
-from imagegate.providers.azure import AzureOpenAIProvider
-from imagegate.providers.base import Call
+from imagegate.job import InputImage, Upload
+from imagegate.providers.azure import AzureOpenAIProvider, AzureOptions
+from imagegate.providers.base import Call, Upstream
 from imagegate.providers.http import Http, Reply
-from imagegate.router import Channel
+from tests.factories import BUILTIN, coerce, normalise
 
 B64 = "aGVsbG8="
 
@@ -36,18 +33,16 @@ class RecordingHttp(Http):
 
 
 def provider(seen: list[Sent], api_version: str | None = None) -> AzureOpenAIProvider:
-    channel = Channel("az", "azure-openai", "https://res.openai.azure.com", "azure-key",
-                      {"gpt-image-1": "img deploy"}, api_version=api_version)
-    azure = AzureOpenAIProvider(channel)
-    azure.http = RecordingHttp(seen)
-    return azure
+    options = AzureOptions(api_version=api_version) if api_version else None
+    upstream = Upstream("az", "https://res.openai.azure.com", "azure-key", options=options)
+    return AzureOpenAIProvider(upstream, RecordingHttp(seen))
 
 
 async def test_generation_goes_to_the_deployment() -> None:
     seen: list[Sent] = []
     azure = provider(seen)
     job = normalise("generations", coerce("generations", {"prompt": "p", "size": "1024x1024"}), BUILTIN["gpt-image-1"])
-    result = await azure.run(Call(job, Channel("az", "azure-openai", "", "", {}), "img deploy", 1))
+    result = await azure.run(Call(job, "az", "img deploy", 1))
     await azure.aclose()
     (request,) = seen
     assert request.url == ("https://res.openai.azure.com/openai/deployments/img%20deploy/images/generations"
@@ -62,9 +57,9 @@ async def test_edit_is_multipart_without_model(tmp_path: Path) -> None:
     azure = provider(seen, api_version="2024-02-01")
     picture = tmp_path / "part0"
     picture.write_bytes(b"\x89PNG fake")
-    job = normalise("edits", coerce("edits", {"prompt": "p"}), BUILTIN["gpt-image-1"])
-    job.images = [InputImage(Upload("image", "a.png", "image/png", picture, 9), ImageInfo("png", 8, 8, "RGBA", True))]
-    await azure.run(Call(job, Channel("az", "azure-openai", "", "", {}), "img deploy", 1))
+    job = replace(normalise("edits", coerce("edits", {"prompt": "p"}), BUILTIN["gpt-image-1"]), images=(
+        InputImage(Upload("image", "a.png", "image/png", picture, 9), ImageInfo("png", 8, 8, "RGBA", True)),))
+    await azure.run(Call(job, "az", "img deploy", 1))
     await azure.aclose()
     (request,) = seen
     assert request.url.endswith("/images/edits?api-version=2024-02-01")

@@ -9,8 +9,10 @@ from PIL import Image
 
 from imagegate.errors import InvalidRequest
 from imagegate.fields import SEED_MAX
-from imagegate.providers.kontext import aspect_ratio, flux_params, inline_inputs, prompt_upsampling
-from tests.unit.flux_jobs import call, job, upload
+from imagegate.providers.flux import aspect_ratio, conflict, flux_values, inline_inputs, prompt_upsampling
+from tests.factories import call
+from tests.factories import flux_job as job
+from tests.factories import input_image as upload
 
 
 def test_a_generation_without_a_ratio_is_square() -> None:
@@ -45,20 +47,20 @@ def test_prompt_upsampling(values: dict[str, object], expected: bool) -> None:
 @pytest.mark.parametrize("values", [{"quality": "hd", "prompt_upsampling": False},
                                     {"quality": "standard", "prompt_upsampling": True}])
 def test_prompt_upsampling_contradicting_quality(values: dict[str, object]) -> None:
-    with pytest.raises(InvalidRequest) as caught:
-        prompt_upsampling(job(**values))
-    assert (caught.value.param, caught.value.code) == ("prompt_upsampling", "conflicting_parameters")
+    refusal = conflict(job(**values))
+    assert isinstance(refusal, InvalidRequest)
+    assert (refusal.param, refusal.code) == ("prompt_upsampling", "conflicting_parameters")
 
 
 @pytest.mark.parametrize(("seed", "offset", "expected"), [(None, 3, None), (7, 0, 7), (7, 9, 16), (SEED_MAX, 1, 0)])
 def test_seeds_spread_over_a_fan_out(seed: int | None, offset: int, expected: int | None) -> None:
     values = {} if seed is None else {"seed": seed}
-    assert flux_params(call(job(**values), offset=offset)).seed == expected
+    assert flux_values(call(job(**values), offset=offset)).get("seed") == expected
 
 
 def test_output_format_defaults_to_png() -> None:
-    assert flux_params(call(job())).output_format == "png"
-    assert flux_params(call(job(output_format="webp"))).output_format == "webp"
+    assert flux_values(call(job()))["output_format"] == "png"
+    assert flux_values(call(job(output_format="webp")))["output_format"] == "webp"
 
 
 async def test_inputs_go_unchanged_and_the_mask_white_on_black(tmp_path: Path) -> None:

@@ -1,0 +1,94 @@
+"""Builders for in-process tests: the registry's models and fields, jobs built the way admission builds them,
+calls, channels with scripted providers, and small images."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from imagegate.catalog import Catalog, ModelSpec
+from imagegate.fields import FieldTable
+from imagegate.health import Health
+from imagegate.imaging import inspect
+from imagegate.job import ImageJob, InputImage, Upload
+from imagegate.ledger.prices import PriceTable
+from imagegate.normalise import normalise as normalise_values
+from imagegate.policy import Policy
+from imagegate.providers.base import Call, PartialSink, Provider, TaskLog
+from imagegate.providers.registry import Registry
+from imagegate.router import Channel, Router
+from imagegate.routing import Live, Routing
+
+REGISTRY = Registry.load()
+FIELDS = FieldTable.build(REGISTRY.fields())
+BUILTIN: dict[str, ModelSpec] = REGISTRY.models()
+
+
+def coerce(endpoint: str, raw: dict[str, Any]) -> dict[str, Any]:
+    return FIELDS.coerce(endpoint, raw)
+
+
+def normalise(endpoint: str, values: dict[str, Any], spec: ModelSpec) -> ImageJob:
+    return normalise_values(endpoint, values, spec, FIELDS.options)
+
+
+def job(endpoint: str = "generations", model: str = "gpt-image-1", images: list[InputImage] | None = None,
+        mask: InputImage | None = None, **raw: Any) -> ImageJob:
+    """A job as admission makes it: fields coerced, normalised against the model, inputs attached."""
+    if endpoint != "variations":
+        raw.setdefault("prompt", "p")
+    built = normalise(endpoint, coerce(endpoint, raw), BUILTIN[model])
+    return replace(built, images=tuple(images or ()), mask=mask)
+
+
+def call(built: ImageJob, upstream_model: str | None = None, n: int = 1, offset: int = 0, channel: str = "c",
+         on_partial: PartialSink | None = None, tasks: TaskLog | None = None) -> Call:
+    return Call(built, channel, upstream_model or built.spec.id, n, offset, on_partial, tasks)
+
+
+def channel(name: str, client: Provider, models: dict[str, str] | None = None, priority: int = 0,
+            weight: int = 1, cap: int | None = None, timeout: float = 600.0, health: Health | None = None,
+            provider: str = "openai") -> Channel:
+    return Channel(name, provider, client, "http://u/v1", models or {"gpt-image-1": "gpt-image-1"}, priority,
+                   weight, timeout, cap, health or Health())
+
+
+def png_bytes(width: int = 64, height: int = 64, mode: str = "RGBA", fmt: str = "PNG",
+              color: tuple[int, ...] = (200, 30, 30, 255), transparent_box: tuple[int, int, int, int] | None = None
+              ) -> bytes:
+    img = Image.new(mode, (width, height), color if mode == "RGBA" else color[:3])
+    if transparent_box is not None:
+        img.paste((0, 0, 0, 0), transparent_box)
+    buf = io.BytesIO()
+    img.save(buf, fmt)
+    return buf.getvalue()
+
+
+def input_image(tmp_path: Path, width: int, height: int, fmt: str = "PNG", mode: str = "RGB",
+                transparent_box: tuple[int, int, int, int] | None = None, name: str = "in") -> InputImage:
+    """An uploaded image on disk, checked as admission checks it."""
+    data = png_bytes(width, height, mode, fmt, (10, 20, 30, 255), transparent_box)
+    path = tmp_path / f"{name}.{fmt.lower()}"
+    path.write_bytes(data)
+    return InputImage(Upload("image", path.name, f"image/{fmt.lower()}", path, len(data)), inspect(path, 10**8))
+
+
+def write(tmp_path: Path, text: str, name: str = "imagegate.toml") -> Path:
+    """A config file with ``text``."""
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def flux_job(endpoint: str = "generations", model: str = "flux-kontext-pro", images: list[InputImage] | None = None,
+             mask: InputImage | None = None, **raw: Any) -> ImageJob:
+    return job(endpoint, model, images, mask, **raw)
+
+
+def live(router: Router, policy: Policy | None = None) -> Live:
+    """The routing a dispatcher reads: ``router`` and ``policy`` over the registry's models and prices."""
+    return Live(Routing(Catalog(BUILTIN), router, PriceTable(REGISTRY.prices()), policy or Policy()))
