@@ -15,6 +15,7 @@ from . import __version__, errors
 from .api import admin, admin_channels, files, health, images, jobs, metrics, models, usage
 from .api.observe import Observe
 from .config import Settings, load_settings
+from .extras import MissingExtra, check
 from .gateway import Gateway, config_problem, start
 
 log = logging.getLogger("imagegate")
@@ -55,5 +56,12 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` and worker processes: settings from file and environment."""
-    return create_app(load_settings())
+    """Factory for ``uvicorn --factory`` and worker processes: settings from file and environment.
+
+    A configured URL whose package isn't installed stops the process with one line naming the extra."""
+    settings = load_settings()
+    try:
+        check(settings.database_url, settings.redis_url)
+    except MissingExtra as exc:
+        raise SystemExit(f"imagegate: {exc}") from None
+    return create_app(settings)
