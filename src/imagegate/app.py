@@ -16,6 +16,7 @@ from .api import admin, admin_channels, files, health, images, jobs, metrics, mo
 from .api.observe import Observe
 from .bootstrap import Services, start
 from .config import Settings, load_settings
+from .extras import MissingExtra, check
 from .maintenance import Loader
 from .routing import config_problem
 
@@ -59,5 +60,12 @@ def create_app(settings: Settings, load: Loader | None = None, environ: Mapping[
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` and worker processes: settings from file and environment."""
-    return create_app(load_settings())
+    """Factory for ``uvicorn --factory`` and worker processes: settings from file and environment.
+
+    A configured URL whose package isn't installed stops the process with one line naming the extra."""
+    settings = load_settings()
+    try:
+        check(settings.database_url, settings.redis_url)
+    except MissingExtra as exc:
+        raise SystemExit(f"imagegate: {exc}") from None
+    return create_app(settings)

@@ -1,12 +1,16 @@
-"""Requests per minute per key: a sliding 60-second window, in this process or shared through Redis.
+"""Requests per minute per key: a moving 60-second window, in this process or shared through Redis.
 
-Only requests that are let through count. A refused one gets 429 ``rate_limit_exceeded`` with
-``Retry-After``: the whole seconds until the oldest counted request leaves the window.
+The window is the ``limits`` library's moving-window strategy: every request let through is
+stamped, and a request is let through while fewer than ``rpm`` stamps are younger than 60
+seconds. A refused one is not counted; it gets 429 ``rate_limit_exceeded`` with ``Retry-After``:
+the whole seconds until the oldest counted request leaves the window (at least 1). A key keeps
+its window when its rpm changes.
 
-- :class:`LocalWindow` (default): exact for one process; with several workers or nodes each
-  counts on its own.
-- :class:`RedisWindow` (``IMAGEGATE_REDIS_URL``): one sorted set per key, checked and updated by
-  one Lua script, timed by the Redis server's clock, so every node shares one window. Redis
+- :class:`LocalWindow` (default): ``limits``' in-memory storage; exact for one process, and with
+  several workers or nodes each counts on its own.
+- :class:`RedisWindow` (``IMAGEGATE_REDIS_URL``, needs ``imagegate[redis]``): ``limits``' Redis
+  storage (one list per key, checked and updated by one Lua script), so every node shares one
+  window; stamps come from each node's clock, which should be kept in sync (NTP). Redis
   unreachable → 503 ``rate_limiter_unavailable`` (fail closed, like the ledger).
 """
 
@@ -14,19 +18,22 @@ from __future__ import annotations
 
 import math
 import time
-import uuid
-from collections import deque
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from limits import RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 
 from .errors import RateLimited, ServiceUnavailable
+from .extras import redis_client
 
 if TYPE_CHECKING:
+    from redis.asyncio import ConnectionPool
+
     from .auth import Principal
 
-WINDOW = 60.0
+SOON = 0.001  # a refused request whose window has room again by the time it is asked: retry at once
 
 
 class Window(Protocol):
@@ -37,61 +44,63 @@ class Window(Protocol):
     async def aclose(self) -> None: ...
 
 
-class LocalWindow:
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = {}
+class PerMinute(RateLimitItemPerMinute):
+    """A key's rpm. Its storage key leaves the amount out, so a changed rpm keeps the requests counted."""
+
+    def key_for(self, *identifiers: bytes | str | int | float) -> str:
+        return "/".join([self.namespace, *(str(part) for part in identifiers)])
+
+
+class MovingWindow:
+    """``limits``' moving window over one storage."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.strategy = MovingWindowRateLimiter(storage)
 
     async def wait_time(self, key: str, limit: int) -> float:
-        now = time.monotonic()
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - WINDOW:
-            hits.popleft()
-        if len(hits) >= limit:
-            return hits[-limit] + WINDOW - now
-        hits.append(now)
-        return 0.0
+        item = PerMinute(limit, namespace="rpm")
+        try:
+            if await self.strategy.hit(item, key):
+                return 0.0
+            stats = await self.strategy.get_window_stats(item, key)
+        except (StorageError, OSError):
+            raise ServiceUnavailable("The rate limiter is unavailable; try again shortly.",
+                                     code="rate_limiter_unavailable") from None
+        if stats.remaining > 0:
+            return SOON
+        return max(stats.reset_time - time.time(), SOON)
 
     async def aclose(self) -> None:
-        self._hits.clear()
+        return None
 
 
-_SCRIPT = """
-local now_parts = redis.call('TIME')
-local now = now_parts[1] * 1000 + math.floor(now_parts[2] / 1000)
-local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local count = redis.call('ZCARD', KEYS[1])
-local limit = tonumber(ARGV[1])
-if count >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-  return tonumber(oldest[2]) + window - now
-end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], window)
-return 0
-"""
+class LocalWindow(MovingWindow):
+    def __init__(self) -> None:
+        self.memory = MemoryStorage()
+        super().__init__(self.memory)
+
+    async def aclose(self) -> None:
+        await self.memory.reset()
+        if self.memory.timer is not None:
+            self.memory.timer.cancel()
 
 
-class RedisWindow:
-    def __init__(self, client: Redis) -> None:
-        self.client = client
-        self.script = client.register_script(_SCRIPT)
+class RedisWindow(MovingWindow):
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+        # The client comes from this pool (any URL redis-py takes, unix sockets too): limits only needs a scheme.
+        options: dict[str, Any] = {"connection_pool": pool}
+        super().__init__(RedisStorage("async+redis://", implementation="redispy", key_prefix="imagegate",
+                                      wrap_exceptions=True, **options))
 
     @classmethod
     def from_url(cls, url: str) -> RedisWindow:
-        return cls(Redis.from_url(url))
-
-    async def wait_time(self, key: str, limit: int) -> float:
-        try:
-            wait_ms = await self.script(keys=[f"imagegate:rpm:{key}"],
-                                        args=[limit, int(WINDOW * 1000), uuid.uuid4().hex])
-        except (RedisError, OSError):
-            raise ServiceUnavailable("The rate limiter is unavailable; try again shortly.",
-                                     code="rate_limiter_unavailable") from None
-        return max(int(wait_ms), 0) / 1000
+        pool: ConnectionPool = redis_client().ConnectionPool.from_url(url)
+        return cls(pool)
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.pool.aclose()
 
 
 class RateLimiter:

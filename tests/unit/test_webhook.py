@@ -1,11 +1,15 @@
-"""Webhook URL checks and signatures, without the network (literal addresses only)."""
+"""Webhook URL checks and signatures (literal addresses only), and delivery to a local receiver."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import threading
+from typing import Any
 
 import pytest
+from aiohttp import web
 
 from imagegate.errors import InvalidRequest
 from imagegate.jobs.webhook import Notifier, signature
@@ -29,3 +33,77 @@ async def test_public_https_and_allow_listed_hosts_pass() -> None:
 def test_signature_is_hmac_sha256_over_time_and_body() -> None:
     expected = hmac.new(b"k", b"1700000000.{}", hashlib.sha256).hexdigest()
     assert signature(b"k", b"{}", 1700000000) == f"t=1700000000,v1={expected}"
+
+
+class Receiver:
+    """A local webhook receiver answering the given statuses in turn; records each call's connection."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = statuses
+        self.peers: list[object] = []
+        self.bodies: list[bytes] = []
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        self.peers.append(request.transport.get_extra_info("peername") if request.transport else None)
+        self.bodies.append(await request.read())
+        return web.Response(status=self.statuses[min(len(self.bodies), len(self.statuses)) - 1])
+
+    async def __aenter__(self) -> Receiver:
+        app = web.Application()
+        app.router.add_post("/hook", self._hook)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/hook"
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self.runner is not None
+        await self.runner.cleanup()
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The backoffs slept between attempts, without waiting for them (servers in other threads sleep for real)."""
+    slept: list[float] = []
+    real_sleep, here = asyncio.sleep, threading.get_ident()
+
+    async def fake_sleep(delay: float, result: Any = None) -> Any:
+        if threading.get_ident() != here:
+            return await real_sleep(delay, result)
+        if delay > 0:
+            slept.append(delay)
+        return await real_sleep(0, result)
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    return slept
+
+
+async def test_delivery_is_retried_over_one_connection(waits: list[float]) -> None:
+    async with Receiver([500, 503, 204]) as receiver:
+        assert await Notifier("s", ["127.0.0.1"], 5).send(receiver.url, {"id": "job"}) is True
+    assert receiver.bodies == [b'{"id":"job"}'] * 3
+    assert waits == [0.5, 2.0]
+    assert len(set(receiver.peers)) == 1  # one session: the connection was kept between attempts
+
+
+async def test_delivery_gives_up_after_three_attempts(waits: list[float], caplog: pytest.LogCaptureFixture) -> None:
+    async with Receiver([500]) as receiver:
+        assert await Notifier("s", ["127.0.0.1"], 5).send(receiver.url, {"id": "job"}) is False
+    assert len(receiver.bodies) == 3 and waits == [0.5, 2.0]
+    assert "webhook not delivered" in caplog.text
+
+
+async def test_first_success_is_not_repeated(waits: list[float]) -> None:
+    async with Receiver([200]) as receiver:
+        assert await Notifier("s", ["127.0.0.1"], 5).send(receiver.url, {"id": "job"}) is True
+    assert len(receiver.bodies) == 1 and waits == []
+
+
+async def test_an_unreachable_receiver_is_retried_then_given_up(waits: list[float]) -> None:
+    async with Receiver([204]) as receiver:
+        url = receiver.url
+    assert await Notifier("s", ["127.0.0.1"], 5).send(url, {"id": "job"}) is False
+    assert waits == [0.5, 2.0]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-import httpx
 import typer
 
-from ..channel_table import AdminError, fetch, table
+from .channel_table import AdminError, Unreachable, fetch, table
 from .common import ConfigOpt, fail, routing, settings
 
 
@@ -27,7 +26,7 @@ def channels(
         target = url or current.base_url
         try:
             rows = fetch(target, key or current.master_key)
-        except httpx.TransportError:
+        except Unreachable:
             typer.echo(f"imagegate: no gateway answers at {target}; showing the configuration", err=True)
         except AdminError as exc:
             raise fail(str(exc), 1) from None

@@ -1,6 +1,7 @@
 """What every command shares: settings, the ledger database, and failing with a clear one-line message.
 
-Exit codes: 0 done, 1 the database can't be used (or the key named doesn't exist), 2 bad input.
+Exit codes: 0 done, 1 the database can't be used (or the key named doesn't exist, or a setting needs an
+extra that isn't installed), 2 bad input.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from ..config import Settings, load_settings
 from ..errors import ApiError
+from ..extras import MissingExtra, check
 from ..ledger import Database, DatabaseUnavailable
 from ..ledger.db import default_url, safe_url
 from ..providers.registry import Registry
@@ -58,6 +60,14 @@ def routing(config: Settings) -> Routing:
         raise fail(f"invalid configuration: {exc}", 2) from None
 
 
+def require_extras(config: Settings) -> None:
+    """Exit 1 with one line naming the extra to install if a configured URL needs a missing package."""
+    try:
+        check(config.database_url, config.redis_url)
+    except MissingExtra as exc:
+        raise fail(str(exc), 1) from None
+
+
 def with_db(config: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     """Open the ledger (migrating it to the newest schema), run ``work``, close it."""
     url = config.database_url or default_url(config.data_dir)
@@ -72,6 +82,7 @@ def with_db(config: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
             await db.close()
             logging.getLogger("imagegate.ledger").disabled = False
 
+    require_extras(config)
     try:
         return asyncio.run(run())
     except DatabaseUnavailable as exc:

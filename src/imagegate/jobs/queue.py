@@ -3,9 +3,10 @@
 The database stays the only record of a job and its claim (:mod:`imagegate.jobs.store`): a queue
 only says which job to try next. ``next()`` returns a job id to claim, or ``None`` for "claim the
 oldest claimable job" (which is also how jobs whose worker died are found). With Redis
-(``IMAGEGATE_REDIS_URL``), each submitted job is an entry of the stream ``<prefix>:jobs``; every
-node reads the group ``workers``, so each entry goes to one node; an entry a dead node read and
-never acknowledged is taken over (``XAUTOCLAIM``) once it has been idle for a lease.
+(``IMAGEGATE_REDIS_URL``, needs ``imagegate[redis]``), each submitted job is an entry of the stream
+``<prefix>:jobs``; every node reads the group ``workers``, so each entry goes to one node; an entry
+a dead node read and never acknowledged is taken over (``XAUTOCLAIM``) once it has been idle for a
+lease.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import contextlib
 import os
 import secrets
 import socket
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from ..extras import redis_client
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 GROUP = "workers"
 
@@ -57,13 +60,15 @@ class LocalQueue:
 
 class RedisQueue:
     def __init__(self, url: str, prefix: str, idle: float) -> None:
-        self.redis: Redis = Redis.from_url(url)
+        self.redis: Redis = redis_client().Redis.from_url(url)
         self.stream = f"{prefix}:jobs"
         self.consumer = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self.idle_ms = int(idle * 1000)
         self.entries: dict[str, bytes] = {}  # job id → the stream entry this node read for it
 
     async def start(self) -> None:
+        from redis.exceptions import ResponseError  # the client is there: __init__ made one
+
         try:
             await self.redis.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
         except ResponseError as exc:

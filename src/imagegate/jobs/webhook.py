@@ -6,7 +6,8 @@ internal address (checked when the job is submitted and again before each delive
 not followed). Hosts in ``webhook_allow_hosts`` are exempt from both rules (a receiver on the
 gateway's own network, or in tests). The body is signed with HMAC-SHA256 under
 ``webhook_secret``: header ``X-Imagegate-Signature: t=<unix time>,v1=<hex>`` over ``"<t>.<body>"``.
-Delivery is tried three times; it is not retried after a restart.
+Delivery is tried three times (retries by ``stamina``: 0.5 s, then 2 s apart) over one HTTP session;
+it is not retried after a restart.
 """
 
 from __future__ import annotations
@@ -23,13 +24,26 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
+import stamina
 
 from ..errors import InvalidRequest
 
 log = logging.getLogger("imagegate.jobs")
 HEADER = "X-Imagegate-Signature"
 ATTEMPTS = 3
+WAIT, WAIT_FACTOR = 0.5, 4  # seconds before the second attempt; each later wait is this factor longer
 PARAM = "webhook_url"
+
+
+class NotAccepted(Exception):
+    """The receiver answered, but not 2xx."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"the receiver answered {status}")
+        self.status = status
+
+
+RETRIED = (InvalidRequest, NotAccepted, aiohttp.ClientError, TimeoutError, OSError)
 
 
 def signature(secret: bytes, body: bytes, timestamp: int) -> str:
@@ -88,21 +102,30 @@ class Notifier:
         return url
 
     async def send(self, url: str, payload: dict[str, Any]) -> bool:
-        """POST the signed payload; ``True`` once the receiver answered 2xx."""
+        """POST the signed payload, up to three times over one HTTP session; ``True`` once the receiver
+        answered 2xx."""
         assert self.secret is not None
         body = orjson.dumps(payload)
-        for attempt in range(ATTEMPTS):
-            try:
-                await self.check(url)
-                headers = {"Content-Type": "application/json",
-                           HEADER: signature(self.secret, body, int(time.time()))}
-                async with aiohttp.ClientSession(timeout=self.timeout) as session, \
-                        session.post(url, data=body, headers=headers, allow_redirects=False) as response:
-                    if 200 <= response.status < 300:
-                        return True
-            except (InvalidRequest, aiohttp.ClientError, TimeoutError, OSError) as exc:
-                log.warning("webhook delivery failed", extra={"error": type(exc).__name__})
-            if attempt < ATTEMPTS - 1:
-                await asyncio.sleep(0.5 * 4**attempt)
-        log.warning("webhook not delivered", extra={"job": payload.get("id")})
-        return False
+        try:
+            async with aiohttp.ClientSession(timeout=self.timeout) as session:
+                async for attempt in stamina.retry_context(on=RETRIED, attempts=ATTEMPTS, timeout=None,
+                                                           wait_initial=WAIT, wait_exp_base=WAIT_FACTOR,
+                                                           wait_max=WAIT * WAIT_FACTOR**ATTEMPTS, wait_jitter=0):
+                    with attempt:
+                        await self._post(session, url, body, self.secret)
+        except RETRIED:
+            log.warning("webhook not delivered", extra={"job": payload.get("id")})
+            return False
+        return True
+
+    async def _post(self, session: aiohttp.ClientSession, url: str, body: bytes, secret: bytes) -> None:
+        """One attempt: the URL checked again (its address may have changed), then the POST."""
+        try:
+            await self.check(url)
+            headers = {"Content-Type": "application/json", HEADER: signature(secret, body, int(time.time()))}
+            async with session.post(url, data=body, headers=headers, allow_redirects=False) as response:
+                if not 200 <= response.status < 300:
+                    raise NotAccepted(response.status)
+        except RETRIED as exc:
+            log.warning("webhook delivery failed", extra={"error": type(exc).__name__})
+            raise

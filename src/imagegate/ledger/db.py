@@ -1,4 +1,4 @@
-"""The database behind the ledger: SQLite (WAL) by default, PostgreSQL by URL.
+"""The database behind the ledger: SQLite (WAL) by default, PostgreSQL by URL (``imagegate[postgres]``).
 
 Writes go through :meth:`Database.begin`, reads through :meth:`Database.connect`. On SQLite,
 imagegate emits the BEGIN itself: ``BEGIN IMMEDIATE`` for writes (the write lock is taken up
@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ..errors import ServiceUnavailable
+from ..extras import database_driver
 from .migrate import upgrade
 
 log = logging.getLogger("imagegate.ledger")
@@ -78,6 +79,7 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 
 class Database:
     def __init__(self, url: str) -> None:
+        database_driver(url)  # a missing asyncpg is named here, with its extra, not deep in SQLAlchemy
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:

@@ -6,8 +6,9 @@ Two ways in, chosen per request by :mod:`imagegate.billing`:
   answer: the row and the charge are written together, synchronously, so a crash can't lose a
   settled charge;
 - :class:`UsageRecorder`, for everything else: ``record()`` never waits on the database, and one
-  background writer batches the inserts. The trade-off: a process killed outright (SIGKILL,
-  power loss) loses the rows of the last few milliseconds; a normal shutdown writes them all.
+  background writer batches the inserts (a batch is retried, with ``stamina``, while the database
+  is away). The trade-off: a process killed outright (SIGKILL, power loss) loses the rows of the
+  last few milliseconds; a normal shutdown writes them all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+import stamina
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .db import Database, DatabaseUnavailable
@@ -62,6 +64,7 @@ class UsageRecorder:
         self.db = db
         self.queue: asyncio.Queue[UsageRow] = asyncio.Queue()
         self.task: asyncio.Task[None] | None = None
+        self.writing = 0  # rows of the batch being written (or waiting for the database to come back)
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name="usage-writer")
@@ -70,8 +73,16 @@ class UsageRecorder:
         self.queue.put_nowait(row)
 
     async def _write(self, rows: list[UsageRow]) -> None:
-        async with self.db.begin() as conn:
-            await insert(conn, rows)
+        """Insert one batch; while the database is away, try again (backing off up to 5 s) until it is back."""
+        async for attempt in stamina.retry_context(on=DatabaseUnavailable, attempts=None, timeout=None,
+                                                   wait_initial=0.5, wait_max=5.0, wait_jitter=0.5):
+            with attempt:
+                try:
+                    async with self.db.begin() as conn:
+                        await insert(conn, rows)
+                except DatabaseUnavailable:
+                    log.warning("usage write failed; retrying %d rows", len(rows))
+                    raise
 
     async def _run(self) -> None:
         while True:
@@ -80,16 +91,13 @@ class UsageRecorder:
                 await asyncio.sleep(LINGER)  # let a few more rows arrive: one transaction for many requests
             while len(rows) < BATCH and not self.queue.empty():
                 rows.append(self.queue.get_nowait())
+            self.writing = len(rows)
             try:
                 await self._write(rows)
-            except DatabaseUnavailable:
-                log.warning("usage write failed; retrying %d rows", len(rows))
-                for row in rows:
-                    self.queue.put_nowait(row)
-                await asyncio.sleep(1.0)
             except Exception:  # rows the database refuses would be refused forever: log them instead
                 log.exception("the database refused %d usage rows: %s", len(rows), [asdict(r) for r in rows])
             finally:
+                self.writing = 0
                 for _ in rows:
                     self.queue.task_done()
 
@@ -103,5 +111,6 @@ class UsageRecorder:
         try:
             await asyncio.wait_for(self.flush(), timeout=30)
         except TimeoutError:
-            log.error("shutting down with %d usage rows unwritten (database unavailable)", self.queue.qsize())
+            log.error("shutting down with %d usage rows unwritten (database unavailable)",
+                      self.queue.qsize() + self.writing)
         self.task.cancel()

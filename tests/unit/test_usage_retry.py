@@ -1,0 +1,71 @@
+"""The usage writer keeps a batch while the database is away and writes it, once, when it is back."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from imagegate.ledger import DatabaseUnavailable, UsageRecorder, UsageRow
+from imagegate.ledger.usage import LINGER
+
+
+class Connection:
+    def __init__(self, written: list[dict[str, Any]]) -> None:
+        self.written = written
+
+    async def execute(self, statement: object, rows: list[dict[str, Any]]) -> None:
+        self.written.extend(rows)
+
+
+class AwayDatabase:
+    """Unavailable for the first ``failures`` transactions."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.written: list[dict[str, Any]] = []
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[Connection]:
+        if self.failures:
+            self.failures -= 1
+            raise DatabaseUnavailable("away")
+        yield Connection(self.written)
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The backoffs slept between attempts, without waiting for them (servers in other threads sleep for real)."""
+    slept: list[float] = []
+    real_sleep, here = asyncio.sleep, threading.get_ident()
+
+    async def fake_sleep(delay: float, result: Any = None) -> Any:
+        if threading.get_ident() != here:
+            return await real_sleep(delay, result)
+        if delay not in (0, LINGER):
+            slept.append(delay)
+        return await real_sleep(0, result)
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    return slept
+
+
+def usage_row(request_id: str) -> UsageRow:
+    return UsageRow(request_id, 1, "k", "generations", "dall-e-2", "openai", 1, 1, "256x256", None, 200, 10)
+
+
+async def test_a_batch_waits_for_the_database(waits: list[float], caplog: pytest.LogCaptureFixture) -> None:
+    db = AwayDatabase(failures=3)
+    recorder = UsageRecorder(db)  # type: ignore[arg-type]
+    recorder.start()
+    recorder.record(usage_row("a"))
+    recorder.record(usage_row("b"))
+    await recorder.flush()
+    await recorder.close()
+    assert [row["request_id"] for row in db.written] == ["a", "b"]
+    assert caplog.text.count("usage write failed; retrying 2 rows") == 3
+    assert len(waits) == 3 and 0.5 <= waits[0] <= 1.0 and 1.0 <= waits[1] <= 1.5 and 2.0 <= waits[2] <= 2.5
