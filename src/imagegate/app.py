@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from . import __version__, errors
 from .api import admin, admin_channels, files, health, images, jobs, metrics, models, usage
 from .api.observe import Observe
-from .config import Settings, load_settings
+from .config import Settings, SettingsLoader
 from .gateway import Gateway, config_problem, start
 
 log = logging.getLogger("imagegate")
@@ -31,10 +31,12 @@ def _on_sighup(gateway: Gateway) -> None:
     gateway.tasks.append(asyncio.get_running_loop().create_task(reload(), name="sighup-reload"))
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, loader: Callable[[], Settings] | None = None) -> FastAPI:
+    """The app serving ``settings``; ``loader`` gives the settings a reload (``/admin/reload``, SIGHUP) reads.
+    Without one, a reload rebuilds the channels from ``settings`` again."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.gateway = gateway = await start(settings)
+        app.state.gateway = gateway = await start(settings, loader)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
             loop.add_signal_handler(signal.SIGHUP, _on_sighup, gateway)
@@ -55,5 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` and worker processes: settings from file and environment."""
-    return create_app(load_settings())
+    """Factory for ``uvicorn --factory`` and worker processes: settings from the process's environment
+    (and the file ``IMAGEGATE_CONFIG`` names), read again from the same place on reload."""
+    loader = SettingsLoader.at_start()
+    return create_app(loader(), loader)

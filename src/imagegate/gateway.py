@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from .auth import Authenticator, Principal
 from .billing import Billing
 from .catalog import Catalog, ModelSpec
-from .config import Settings, load_settings
+from .config import Settings
 from .context import current
 from .dispatch import Dispatcher
 from .errors import InvalidRequest, NotFound
@@ -130,6 +130,7 @@ class Gateway:
     retired: list[Router] = field(default_factory=list)
     reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
     inflight: set[asyncio.Task[Any]] = field(default_factory=set)
+    loader: Callable[[], Settings] | None = None  # what a reload reads; without one, ``settings`` again
 
     @property
     def router(self) -> Router:
@@ -169,11 +170,12 @@ class Gateway:
         """Re-read channels, models, prices and the failover settings; requests already running finish on the
         old ones.
 
+        The settings come from the loader the gateway was started with (the same file and overrides).
         Raises ``ConfigError``, ``ValueError`` or ``FileNotFoundError`` and changes nothing if the new
         configuration is invalid. Other settings (listen address, database, keys) need a restart.
         """
         async with self.reloading:
-            settings = load_settings()
+            settings = self.loader() if self.loader is not None else self.settings
             routing = build_routing(settings)
             old = self.dispatcher.swap(connect(routing.router), Policy.from_settings(settings))
             self.catalog = routing.catalog
@@ -238,7 +240,8 @@ async def job_queue(settings: Settings) -> JobQueue:
     return queue
 
 
-async def start(settings: Settings) -> Gateway:
+async def start(settings: Settings, loader: Callable[[], Settings] | None = None) -> Gateway:
+    """The gateway for ``settings``; ``loader`` gives the settings a reload reads."""
     routing = build_routing(settings)
     db = Database(settings.database_url or default_url(settings.data_dir))
     await db.migrate()
@@ -257,7 +260,7 @@ async def start(settings: Settings) -> Gateway:
     gateway = Gateway(
         settings, routing.catalog, db, keys, Authenticator(keys, settings.master_key, settings.key_cache_ttl),
         _limiter(settings), usage, billing, store, signer, metrics, dispatcher,
-        Pipeline(dispatcher, store, signer, billing), jobs,
+        Pipeline(dispatcher, store, signer, billing), jobs, loader=loader,
     )
     if settings.job_workers:
         jobs.worker = Worker(jobs.store, jobs.queue, runner(gateway), jobs.finished, settings.job_workers,
