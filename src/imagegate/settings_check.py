@@ -62,7 +62,7 @@ def unknown_variables(settings_cls: type[BaseSettings], environ: Mapping[str, st
     in upper case, as pydantic-settings reads them case-insensitively)."""
     prefix = env_prefix(settings_cls)
     known = known_variables(settings_cls)
-    suffixes = sorted(k.removeprefix(prefix) for k in known if k.startswith(prefix))  # the prefix matches always
+    suffixes = sorted(k.removeprefix(prefix) for k in known if k.startswith(prefix))  # compared without the prefix
     problems = []
     for name in sorted(environ):
         if not name.upper().startswith(prefix) or name.upper() in known:
