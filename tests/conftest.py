@@ -17,7 +17,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-ADMIN_URL = os.environ.get("IMAGEGATE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+# Taken out of the environment: it is no setting, and the CLI run in-process would refuse it as unknown.
+ADMIN_URL = os.environ.pop("IMAGEGATE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
 
 

@@ -15,7 +15,7 @@ from . import __version__, errors
 from .api import admin, admin_channels, files, health, images, jobs, metrics, models, usage
 from .api.observe import Observe
 from .bootstrap import Services, start
-from .config import Settings, load_settings
+from .config import Settings, SettingsLoader
 from .extras import MissingExtra, check
 from .maintenance import Loader
 from .routing import config_problem
@@ -34,12 +34,13 @@ def _on_sighup(services: Services) -> None:
     services.tasks.append(asyncio.get_running_loop().create_task(reload(), name="sighup-reload"))
 
 
-def create_app(settings: Settings, load: Loader | None = None, environ: Mapping[str, str] | None = None) -> FastAPI:
-    """The app for ``settings``; ``load`` is how a reload reads the configuration again, ``environ`` where the
-    providers' own key variables are read (default: this process's environment)."""
+def create_app(settings: Settings, loader: Loader | None = None, environ: Mapping[str, str] | None = None) -> FastAPI:
+    """The app serving ``settings``; ``loader`` gives the settings a reload (``/admin/reload``, SIGHUP) reads
+    (without one, a reload rebuilds the channels from ``settings`` again); ``environ`` is where the providers'
+    own key variables are read (default: this process's environment)."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = services = await start(settings, load, environ)
+        app.state.services = services = await start(settings, loader, environ)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
             loop.add_signal_handler(signal.SIGHUP, _on_sighup, services)
@@ -60,12 +61,14 @@ def create_app(settings: Settings, load: Loader | None = None, environ: Mapping[
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` and worker processes: settings from file and environment.
+    """Factory for ``uvicorn --factory`` and worker processes: settings from the process's environment
+    (and the file ``IMAGEGATE_CONFIG`` names), read again from the same place on reload.
 
     A configured URL whose package isn't installed stops the process with one line naming the extra."""
-    settings = load_settings()
+    loader = SettingsLoader.at_start()
+    settings = loader()
     try:
         check(settings.database_url, settings.redis_url)
     except MissingExtra as exc:
         raise SystemExit(f"imagegate: {exc}") from None
-    return create_app(settings)
+    return create_app(settings, loader)

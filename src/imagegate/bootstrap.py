@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .admission import Admission
 from .auth import Authenticator
 from .billing import Billing
-from .config import Settings, load_settings
+from .config import Settings
 from .detach import Detached
 from .dispatch import Dispatcher
 from .fields import FieldTable
@@ -118,7 +118,7 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
     jobs = await _jobs(settings, db, signer)
     services = Services(settings, fields, live, admission, db, keys, auth, _limiter(settings), usage, billing, store,
                         signer, metrics, pipeline, jobs, Detached(),
-                        Reloader(load or load_settings, registry, environ, live))
+                        Reloader(load or (lambda: settings), registry, environ, live))
     if settings.job_workers:
         jobs.worker = Worker(jobs.store, jobs.queue, JobRunner(admission, auth, pipeline, jobs), jobs.finished,
                              settings.job_workers, settings.job_poll)

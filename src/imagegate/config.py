@@ -1,9 +1,9 @@
-"""Settings: built-in defaults < TOML file (``--config`` / ``IMAGEGATE_CONFIG``) < environment.
+"""Settings: built-in defaults < TOML file (``--config`` / ``IMAGEGATE_CONFIG``) < environment < overrides.
 
 Scalar settings come from the environment as ``IMAGEGATE_<NAME>``; channels and model
 overrides live in the TOML file. A provider's own key variable (``OPENAI_API_KEY`` and the
 like, declared by each provider) gives an implicit channel named after the provider; a
-configured channel with the same name replaces it (see :mod:`imagegate.wiring.channels`).
+configured channel with the same name replaces it (see :mod:`imagegate.routing`).
 
 Failover settings (``max_attempts``, ``allowed_fails``, ``cooldown``, ...) are global; a
 channel may override ``allowed_fails`` and ``cooldown``, a model its ``deadline``.
@@ -11,13 +11,16 @@ channel may override ``allowed_fails`` and ``cooldown``, a model its ``deadline`
 
 from __future__ import annotations
 
+import json
 import os
-from contextvars import ContextVar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,7 +28,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-_CONFIG_FILE: ContextVar[Path | None] = ContextVar("imagegate_config_file", default=None)
+from .settings_check import CONFIG_ENV, UnknownSetting, env_names, unknown_keys, unknown_variables
 
 MB = 1024 * 1024
 
@@ -204,11 +207,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = _CONFIG_FILE.get()
-        if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
-        return tuple(sources)
+        """Overrides (keyword arguments) over the environment; no ``.env`` or secrets files. Settings read
+        from a TOML file are built by the class :func:`_from_file` makes, which adds the file below both."""
+        return init_settings, env_settings
 
     @property
     def base_url(self) -> str:
@@ -224,13 +225,77 @@ class Settings(BaseSettings):
                           deadline=self.poll_deadline)
 
 
+@lru_cache(maxsize=16)
+def _from_file(path: Path) -> type[Settings]:
+    """A :class:`Settings` whose sources are overrides < environment < the TOML file at ``path``."""
+
+    class SettingsFromFile(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path)
+
+    return SettingsFromFile
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsLoader:
+    """Loads settings the same way every time it is called: the same TOML file (or none) and the same
+    overrides, over the environment.
+
+    Made once at start, when the file is chosen (``config_file``, else ``IMAGEGATE_CONFIG`` as it is then);
+    a reload calls it again, so it re-reads that file and never looks for another.
+    """
+
+    config_file: Path | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def at_start(cls, config_file: Path | str | None = None, **overrides: Any) -> SettingsLoader:
+        path = config_file or os.environ.get(CONFIG_ENV) or None
+        return cls(Path(path) if path else None, dict(overrides))
+
+    def __call__(self) -> Settings:
+        """Settings from defaults < the TOML file < the environment < the overrides.
+
+        Raises :class:`UnknownSetting` for an ``IMAGEGATE_*`` variable or a key that is no setting,
+        ``FileNotFoundError`` for a missing file, ``ValueError`` (pydantic's, TOML's) for bad values.
+        """
+        problems = unknown_variables(Settings, os.environ)
+        if problems:
+            raise UnknownSetting(problems)
+        if self.config_file is not None and not self.config_file.is_file():
+            raise FileNotFoundError(f"config file not found: {self.config_file}")
+        settings_cls = Settings if self.config_file is None else _from_file(self.config_file)
+        try:
+            return settings_cls(**self.overrides)
+        except ValidationError as exc:
+            problems = unknown_keys(Settings, exc)
+            if problems:
+                raise UnknownSetting(problems) from None
+            raise
+
+    def environment(self, base: Mapping[str, str]) -> dict[str, str]:
+        """``base`` with the variables that make ``SettingsLoader.at_start()``, in a process given this
+        environment, load what this loader loads: ``IMAGEGATE_CONFIG`` (or none) and one variable per
+        override (overrides are named by field name)."""
+        given = {CONFIG_ENV: str(self.config_file)} if self.config_file is not None else {}
+        for name, value in self.overrides.items():
+            if name not in Settings.model_fields:
+                raise ValueError(f"no setting is named {name!r}")
+            variable = env_names(Settings, name, Settings.model_fields[name])[0]
+            given[variable] = str(value) if isinstance(value, str | Path) else json.dumps(value)
+        dropped = {CONFIG_ENV, *given}
+        return {**{k: v for k, v in base.items() if k.upper() not in dropped}, **given}
+
+
 def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
-    """Build settings from defaults, the TOML file and the environment (highest wins)."""
-    path = config_file or os.environ.get("IMAGEGATE_CONFIG") or None
-    token = _CONFIG_FILE.set(Path(path) if path else None)
-    try:
-        if path and not Path(path).is_file():
-            raise FileNotFoundError(f"config file not found: {path}")
-        return Settings(**overrides)
-    finally:
-        _CONFIG_FILE.reset(token)
+    """Build settings from defaults, the TOML file (``config_file``, else ``IMAGEGATE_CONFIG``), the environment
+    and ``overrides`` (highest wins)."""
+    return SettingsLoader.at_start(config_file, **overrides)()

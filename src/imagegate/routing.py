@@ -10,6 +10,7 @@ to change.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -74,18 +75,24 @@ def channel_configs(settings: Settings, registry: Registry, environ: Mapping[str
     return [c if c.poll is not None else c.model_copy(update={"poll": settings.poll()}) for c in channels]
 
 
+def _check_keys(config: ChannelConfig, known: set[str]) -> None:
+    """Keys neither every channel nor this channel's provider takes: refused, with the closest known key."""
+    for key in sorted(config.options):
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known | set(ChannelConfig.model_fields)), 1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"channel {config.name!r}: unknown key {key!r} for provider {config.provider!r}{hint}")
+
+
 def _upstream(config: ChannelConfig, registry: Registry) -> Upstream:
     spec = registry[config.provider]
-    extra = config.options
+    _check_keys(config, set(spec.channel_options.model_fields) if spec.channel_options is not None else set())
     options = None
     if spec.channel_options is not None:
         try:
-            options = spec.channel_options.model_validate(extra)
+            options = spec.channel_options.model_validate(config.options)
         except ValidationError as exc:
             raise ConfigError(f"channel {config.name!r}: {config_problem(exc)}") from None
-    elif extra:
-        raise ConfigError(f"channel {config.name!r}: unknown key {sorted(extra)[0]!r} for provider "
-                          f"{config.provider!r}")
     assert config.poll is not None
     return Upstream(config.name, config.base_url, config.api_key, config.timeout, config.max_concurrency,
                     dict(config.model_concurrency), config.poll, options)

@@ -1,4 +1,5 @@
-"""Settings layering: built-in defaults < TOML file < environment, one test per edge."""
+"""Settings layering: built-in defaults < TOML file < environment < overrides, one test per edge; the loader
+a reload calls."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from imagegate.config import ChannelConfig, Settings, load_settings
+from imagegate.config import ChannelConfig, Settings, SettingsLoader, load_settings
 from imagegate.routing import channel_configs
 from tests.factories import REGISTRY, write
 
@@ -32,6 +33,11 @@ def test_file_over_defaults(tmp_path: Path) -> None:
 def test_env_over_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IMAGEGATE_URL_TTL", "90")
     assert load_settings(write(tmp_path, "url_ttl = 60\n")).url_ttl == 90
+
+
+def test_override_over_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGEGATE_URL_TTL", "90")
+    assert load_settings(write(tmp_path, "url_ttl = 60\n"), url_ttl=30).url_ttl == 30
 
 
 def test_config_path_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,3 +75,34 @@ def test_public_url_defaults_to_listen_address(monkeypatch: pytest.MonkeyPatch) 
     assert load_settings().base_url == "http://127.0.0.1:9123"
     monkeypatch.setenv("IMAGEGATE_PUBLIC_URL", "https://img.example.org/")
     assert load_settings().base_url == "https://img.example.org"
+
+
+def test_the_loader_keeps_the_file_chosen_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text("url_ttl = 60\n")
+    second.write_text("url_ttl = 70\n")
+    monkeypatch.setenv("IMAGEGATE_CONFIG", str(first))
+    loader = SettingsLoader.at_start(port=9000)
+    monkeypatch.setenv("IMAGEGATE_CONFIG", str(second))
+    assert (loader().url_ttl, loader().port) == (60, 9000)
+    first.write_text("url_ttl = 61\n")
+    assert loader().url_ttl == 61
+
+
+def test_a_loader_without_a_file_never_reads_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    loader = SettingsLoader.at_start()
+    monkeypatch.setenv("IMAGEGATE_CONFIG", str(write(tmp_path, "url_ttl = 60\n")))
+    assert loader.config_file is None and loader().url_ttl == 3600
+
+
+def test_the_loader_s_environment_loads_the_same_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "url_ttl = 60\nport = 1\n")
+    loader = SettingsLoader.at_start(path, host="0.0.0.0", port=9000, webhook_allow_hosts=["a"], log_prompts=True)
+    base = {"PATH": "/bin", "IMAGEGATE_CONFIG": "/elsewhere.toml", "imagegate_port": "2", "IMAGEGATE_URL_TTL": "90"}
+    env = loader.environment(base)
+    assert env == {"PATH": "/bin", "IMAGEGATE_URL_TTL": "90", "IMAGEGATE_CONFIG": str(path),
+                   "IMAGEGATE_HOST": "0.0.0.0", "IMAGEGATE_PORT": "9000", "IMAGEGATE_WEBHOOK_ALLOW_HOSTS": '["a"]',
+                   "IMAGEGATE_LOG_PROMPTS": "true"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert SettingsLoader.at_start()() == loader()

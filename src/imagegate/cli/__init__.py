@@ -4,15 +4,14 @@ see the channels."""
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from ..logs import logging_config
+from ..config import SettingsLoader
+from ..serving import exec_workers, run_here
 from .channels import channels
-from .common import ConfigOpt, routing, settings, with_db
+from .common import ConfigOpt, loaded, routing, with_db
 from .keys import keys_app
 from .usage import usage
 
@@ -31,16 +30,15 @@ def serve(
     log_level: Annotated[str, typer.Option(help="debug, info, warning, error.")] = "info",
 ) -> None:
     """Run the gateway (after bringing the ledger's schema up to date)."""
-    if host is not None:
-        os.environ["IMAGEGATE_HOST"] = host
-    if port is not None:
-        os.environ["IMAGEGATE_PORT"] = str(port)
-    current = settings(config)
+    given = {"host": host, "port": port}
+    loader = SettingsLoader.at_start(config, **{name: value for name, value in given.items() if value is not None})
+    current = loaded(loader)
     served = routing(current).router.served()
     if not served:
         typer.echo("imagegate: warning: no upstream configured (set OPENAI_API_KEY or add [[channels]])", err=True)
     with_db(current, lambda db: asyncio.sleep(0))
     typer.echo(f"imagegate: serving {', '.join(served) or 'no models'} on {current.base_url}", err=True)
-    uvicorn.run("imagegate.app:create_app_from_env", factory=True, host=current.host, port=current.port,
-                workers=workers, log_level=log_level, log_config=logging_config(log_level), access_log=False,
-                proxy_headers=False)
+    if workers == 1:
+        run_here(current, loader, log_level)
+    else:
+        exec_workers(loader, workers, log_level)

@@ -23,6 +23,7 @@ from ..ledger import Database, DatabaseUnavailable
 from ..ledger.db import default_url, safe_url
 from ..providers.registry import Registry
 from ..routing import ConfigError, Routing, build_routing
+from ..settings_check import UnknownSetting
 
 T = TypeVar("T")
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file (or IMAGEGATE_CONFIG).")]
@@ -42,15 +43,23 @@ def invalid(exc: ValidationError) -> typer.Exit:
     return fail(f"invalid {OPTIONS.get(field, field or 'input')}: {first['msg']}", 2)
 
 
-def settings(config: Path | None) -> Settings:
-    if config is not None:
-        os.environ["IMAGEGATE_CONFIG"] = str(config)
+def loaded(load: Callable[[], Settings]) -> Settings:
+    """The settings ``load`` gives, or exit 2 with what is wrong (every unknown setting, one per line)."""
     try:
-        return load_settings()
+        return load()
+    except UnknownSetting as exc:
+        for problem in exc.problems[:-1]:
+            typer.echo(f"imagegate: invalid configuration: {problem}", err=True)
+        raise fail(f"invalid configuration: {exc.problems[-1]}", 2) from None
     except ValidationError as exc:
         raise fail(f"invalid configuration: {exc}", 2) from None
     except (FileNotFoundError, ValueError) as exc:
         raise fail(f"invalid configuration: {str(exc).splitlines()[0]}", 2) from None
+
+
+def settings(config: Path | None) -> Settings:
+    """Settings from ``--config`` (else ``IMAGEGATE_CONFIG``) and the environment, or exit 2."""
+    return loaded(lambda: load_settings(config_file=config))
 
 
 def routing(config: Settings) -> Routing:

@@ -1,0 +1,64 @@
+"""Running the app under uvicorn: in this process (one worker), or in several worker processes.
+
+One worker: the app is built here, from the settings ``imagegate serve`` already loaded, with the
+loader a reload calls.
+
+Several workers: uvicorn starts each worker as a new process that imports the app factory by name,
+so the settings have to reach those processes. ``imagegate serve`` replaces itself (``os.execve``,
+same process id, so signals still reach the server) with ``python -m imagegate.serving``, under an
+environment built explicitly from its loader: the process's own environment with ``IMAGEGATE_CONFIG``
+set to the file it chose and one ``IMAGEGATE_*`` variable per command-line override (``--host``,
+``--port``). That process runs uvicorn's supervisor; the workers inherit the environment and build the
+app with :func:`imagegate.app.create_app_from_env`. The serving process's own ``os.environ`` is never
+changed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import uvicorn
+
+from .app import create_app
+from .config import Settings, SettingsLoader
+from .logs import logging_config
+
+WORKER_FACTORY = "imagegate.app:create_app_from_env"
+
+
+def _options(settings: Settings, log_level: str) -> dict[str, Any]:
+    return {"host": settings.host, "port": settings.port, "log_level": log_level,
+            "log_config": logging_config(log_level), "access_log": False, "proxy_headers": False}
+
+
+def run_here(settings: Settings, loader: SettingsLoader, log_level: str) -> None:
+    """Serve with one worker, in this process."""
+    uvicorn.run(create_app(settings, loader), **_options(settings, log_level))
+
+
+def workers_command(loader: SettingsLoader, workers: int, log_level: str) -> tuple[list[str], dict[str, str]]:
+    """The command line and the environment of the process that runs ``workers`` workers."""
+    argv = [sys.executable, "-m", "imagegate.serving", str(workers), log_level]
+    return argv, loader.environment(os.environ)
+
+
+def exec_workers(loader: SettingsLoader, workers: int, log_level: str) -> NoReturn:
+    """Replace this process with uvicorn's supervisor of ``workers`` workers, settings from ``loader``."""
+    argv, env = workers_command(loader, workers, log_level)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, argv, env)
+
+
+def main(argv: Sequence[str]) -> None:
+    """``python -m imagegate.serving WORKERS LOG_LEVEL``: settings from this process's environment."""
+    workers, log_level = int(argv[0]), argv[1]
+    settings = SettingsLoader.at_start()()
+    uvicorn.run(WORKER_FACTORY, factory=True, workers=workers, **_options(settings, log_level))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
