@@ -73,3 +73,30 @@ def test_fan_out_fits_every_channel_and_retries_one_image(client: openai.OpenAI,
     assert len(body["data"]) == 3
     assert len(bfl.submitted()) == 3  # one image per call: BFL makes one per task
     assert [r.json["num_images"] for r in fal.submitted()] == [1]
+
+
+def test_webp_always_goes_to_bfl(client: openai.OpenAI, bfl: FakeBFL, fal: FakeFal) -> None:
+    """fal makes only jpeg and png, so a webp request is never given to it, even when it would be next."""
+    for _ in range(3):
+        body = generate(client, model="flux-kontext-pro", prompt="p", output_format="webp")
+        assert body["output_format"] == "webp"
+    assert len(bfl.submitted()) == 3 and fal.submitted() == []
+
+
+def test_webp_with_bfl_failing_is_an_availability_error_never_fal_s_400(client: openai.OpenAI, bfl: FakeBFL,
+                                                                         fal: FakeFal) -> None:
+    bfl.fail_submits(503, count=50, body={"detail": "overloaded"})
+    status, error = api_error(lambda: client.images.generate(model="flux-kontext-pro", prompt="p",
+                                                             extra_body={"output_format": "webp"}))
+    assert status in (502, 503, 504) and error["code"] != "unsupported_value"
+    assert fal.submitted() == []
+    assert len(generate(client, model="flux-kontext-pro", prompt="p", output_format="png")["data"]) == 1
+    assert len(fal.submitted()) == 1  # the same model in png: fal takes over while BFL fails
+
+
+def test_a_value_no_channel_can_take_is_a_400_before_any_upstream_call(client: openai.OpenAI, bfl: FakeBFL,
+                                                                        fal: FakeFal) -> None:
+    status, error = api_error(lambda: client.images.generate(model="flux-kontext-pro", prompt="p",
+                                                             extra_body={"output_format": "gif"}))
+    assert (status, error["param"]) == (400, "output_format")
+    assert bfl.submitted() == [] and fal.submitted() == []

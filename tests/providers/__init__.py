@@ -1,0 +1,1 @@
+"""Providers kept outside the package, loaded with the ``provider_modules`` setting."""
