@@ -125,6 +125,7 @@ class FakeOpenAI:
         self.failure_rate = 0.0  # share of image requests answered 500 (after `delay`, like a real failure)
         self.max_concurrent = 0  # peak number of image requests in flight
         self.stream_gap = 0.0  # seconds before each event of a streamed answer (stream=true)
+        self.cut_streams = 0  # how many of the next streamed answers break off after their partial images
         self.random = random.Random(0)
         self.port, self.origin, self.base_url = 0, "", ""  # set by start(): http://127.0.0.1:PORT[/v1]
         self._inflight = 0
@@ -193,6 +194,7 @@ class FakeOpenAI:
             self._faults.clear()
             self.max_concurrent = 0
             self.delay = self.failure_rate = self.stream_gap = 0.0
+            self.cut_streams = 0
 
     def fail_next(self, kind: FaultKind, count: int = 1, *, status: int | None = None,
                   headers: dict[str, str] | None = None, body: Any = None, delay: float | None = None,
@@ -312,6 +314,10 @@ class FakeOpenAI:
             event = {"type": f"{prefix}.partial_image", "b64_json": partial, "created_at": payload["created"],
                      **common, "partial_image_index": index}
             yield f"event: {event['type']}\ndata: {orjson.dumps(event).decode()}\n\n".encode()
+        with self._lock:
+            cut, self.cut_streams = self.cut_streams > 0, max(self.cut_streams - 1, 0)
+        if cut:
+            raise ConnectionAbortedError("the stream breaks off")  # the connection closes mid-answer
         for item in payload["data"]:
             await self._sleep(self.stream_gap)
             event = {"type": f"{prefix}.completed", "b64_json": item["b64_json"], "created_at": payload["created"],
