@@ -1,16 +1,19 @@
-"""``stream=true``: server-sent events in OpenAI's format for every model.
+"""``stream=true``: server-sent events in OpenAI's format for every model (framed by ``sse-starlette``).
 
 GPT image models stream upstream: their ``*.partial_image`` events are passed through as they
 arrive. Models that can't stream (FLUX, dall-e) get SSE keep-alive comments while the images are
 made. Either way the stream ends with one ``completed`` event per image.
 
-The first bytes (a comment) go out at once and another comment every ``keepalive`` seconds, so
-no proxy cuts the connection while a long generation runs. Each ``image_generation.completed``
+The first bytes (a comment) go out at once and a ``keep-alive`` comment every ``keepalive`` seconds,
+so no proxy cuts the connection while a long generation runs. Each ``image_generation.completed``
 (``image_edit.completed`` for edits) carries every field OpenAI's event schema requires; enum
 fields hold OpenAI's values or ``auto`` when the real value is not one of them (FLUX sizes),
 and ``width``/``height`` give the real pixel size. The request's ``usage`` is on the last event;
 the ones before it carry zeros, so adding them up gives the request's usage. A failure after
 the stream has begun is an ``error`` event with the OpenAI error envelope.
+
+The pipeline runs detached (:class:`~imagegate.detach.Detached`): a client that leaves stops the
+events, not the generation, whose images are stored and billed, and shutdown waits for it.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 import orjson
 import pybase64
-from starlette.responses import StreamingResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from .detach import Detached
 from .dispatch import Hooks
@@ -34,8 +37,6 @@ from .pipeline import Answer
 from .respond import ENUMS
 from .store.images import sniff
 
-OPENING = b": imagegate stream open\n\n"
-KEEPALIVE = b": keep-alive\n\n"
 PREFIX = {"generations": "image_generation", "edits": "image_edit"}
 log = logging.getLogger("imagegate.stream")
 INTERNAL = {"error": {"message": "The gateway failed to make the images.", "type": "server_error", "param": None,
@@ -43,8 +44,8 @@ INTERNAL = {"error": {"message": "The gateway failed to make the images.", "type
 Work = Callable[[Hooks], Coroutine[Any, Any, Answer]]  # the request's pipeline run, given its hooks
 
 
-def sse(event: str, data: dict[str, Any]) -> bytes:
-    return b"event: " + event.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+def sse(event: str, data: dict[str, Any]) -> ServerSentEvent:
+    return ServerSentEvent(orjson.dumps(data).decode(), event=event)
 
 
 def _enum(name: str, value: Any) -> str:
@@ -86,33 +87,31 @@ def _decode(b64: str) -> bytes:
         return b""
 
 
-async def _events(task: asyncio.Task[Any], partials: asyncio.Queue[bytes], keepalive: float,
-                      ) -> AsyncIterator[bytes]:
-    """Partial-image events as they arrive, a keep-alive comment after each quiet ``keepalive`` seconds."""
+async def _until_done(task: asyncio.Task[Any], partials: asyncio.Queue[ServerSentEvent],
+                      ) -> AsyncIterator[ServerSentEvent]:
+    """Partial-image events as they arrive, until the pipeline is done and every one is sent."""
     while not task.done() or not partials.empty():
         getter = asyncio.ensure_future(partials.get())
-        await asyncio.wait({task, getter}, timeout=keepalive, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
         if getter.done():
             yield getter.result()
-            continue
-        getter.cancel()
-        if not task.done():
-            yield KEEPALIVE
+        else:
+            getter.cancel()
 
 
 async def synthetic(job: ImageJob, work: Work, gone: asyncio.Event, detached: Detached,
-                    keepalive: float) -> AsyncIterator[bytes]:
-    """The stream: the pipeline runs detached (to its end even if the client leaves: its images are paid for)
-    with a sink for partial images; keep-alives while it runs; then its completed events or an error."""
-    partials: asyncio.Queue[bytes] = asyncio.Queue()
+                    ) -> AsyncIterator[ServerSentEvent]:
+    """The stream's events: the pipeline runs detached with a sink for partial images; then its completed
+    events, or an error event."""
+    partials: asyncio.Queue[ServerSentEvent] = asyncio.Queue()
 
     def on_partial(kind: str, data: str) -> None:
-        partials.put_nowait(b"event: " + kind.encode() + b"\ndata: " + data.encode() + b"\n\n")
+        partials.put_nowait(ServerSentEvent(data, event=kind))
 
     task = detached.start(work(Hooks(on_partial=on_partial, gone=gone)))
-    yield OPENING
-    async for chunk in _events(task, partials, keepalive):
-        yield chunk
+    yield ServerSentEvent(comment="imagegate stream open")
+    async for partial in _until_done(task, partials):
+        yield partial
     try:
         body = orjson.loads(task.result().content)
     except ApiError as err:
@@ -127,7 +126,7 @@ async def synthetic(job: ImageJob, work: Work, gone: asyncio.Event, detached: De
 
 
 def stream_response(job: ImageJob, work: Work, gone: asyncio.Event, detached: Detached, keepalive: float,
-                    request_id: str) -> StreamingResponse:
+                    request_id: str) -> EventSourceResponse:
     headers = {"x-request-id": request_id, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(synthetic(job, work, gone, detached, keepalive), media_type="text/event-stream",
-                             headers=headers)
+    return EventSourceResponse(synthetic(job, work, gone, detached), headers=headers, ping=keepalive, sep="\n",
+                               ping_message_factory=lambda: ServerSentEvent(comment="keep-alive"))
