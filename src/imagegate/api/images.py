@@ -30,7 +30,7 @@ from ..schema import (
 )
 from .deliver import deliver
 from .deps import AdmittedDep, GatewayDep, IdempotencyKeyDep, RequestIdDep, read_json
-from .json_images import json_form
+from .json_images import read_json_edit
 from .uploads import Form, read_form
 
 router = APIRouter(prefix="/v1/images", tags=["images"])
@@ -79,7 +79,7 @@ async def _with_files(endpoint: str, default_model: str, request: Request, gatew
     """Multipart (or, for edits, JSON with data URLs) into temp files, then delivered."""
     settings = gateway.settings
     if endpoint == "edits" and request.headers.get("content-type", "").startswith("application/json"):
-        form = json_form(await read_json(request, settings.max_body_mb * MB), settings.max_image_mb * MB)
+        form = await read_json_edit(request, max_body=settings.max_body_mb * MB, max_file=settings.max_image_mb * MB)
     else:
         form = await read_form(request, max_body=settings.max_body_mb * MB, max_file=settings.max_image_mb * MB)
     return await _deliver_form(endpoint, default_model, form, request, gateway, principal, request_id,
