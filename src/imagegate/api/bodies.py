@@ -129,11 +129,12 @@ def _utf8_cut(data: bytes | bytearray, end: int) -> int:
 
 
 def clean_cut(data: bytes | bytearray) -> int:
-    """The longest head of ``data`` (string content that starts between escapes) that ends between escapes.
+    """Where to cut ``data`` (string content that starts between escapes) so that both parts parse alone.
 
     Escape sequences are 2 or 6 bytes (12 for a surrogate pair), so only the last 12 bytes can hold
-    one that is still incomplete: the cut goes before the first backslash there, or after it when
-    it is the second of an escaped backslash, and before a high surrogate whose pair it would split.
+    one that is still incomplete: the cut goes before the first backslash there (after it, when it
+    is the second of an escaped backslash), then before a high surrogate whose pair it would split;
+    with no backslash there, before a UTF-8 sequence that is not complete. At most 19 bytes are left.
     """
     window = max(0, len(data) - 12)
     first = data.find(b"\\", window)
