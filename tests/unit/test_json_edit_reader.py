@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import random
 import tempfile
+import threading
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import orjson
 import pybase64
 import pytest
 
+from imagegate.api import json_images
 from imagegate.api.json_images import read_json_edit
 from imagegate.api.uploads import Form
 from imagegate.errors import ApiError
@@ -124,14 +126,42 @@ async def test_a_body_over_the_limit_is_a_413() -> None:
     assert (info.value.status, info.value.param, info.value.code) == (413, None, "payload_too_large")
 
 
+async def removed(directory: Path) -> bool:
+    """Whether ``directory`` is empty within 5 s (temp directories are removed in a worker thread)."""
+    for _ in range(100):
+        if not any(directory.iterdir()):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 async def test_no_temp_files_are_left_after_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     body = orjson.dumps({"images": [{"image_url": "data:image/png;base64," + LONG}] * 2 +
                          [{"image_url": "data:image/png;base64," + LONG + "%"}]})
     with pytest.raises(ApiError):
         await read_edit(body)
-    for _ in range(100):  # the directory is removed in a worker thread
-        if not any(tmp_path.iterdir()):
-            break
-        await asyncio.sleep(0.05)
-    assert list(tmp_path.iterdir()) == []
+    assert await removed(tmp_path)
+
+
+async def test_a_cancelled_read_removes_its_files_once_decoding_ends(monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Path) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    decoding, go_on = threading.Event(), threading.Event()
+    json_form = json_images.json_form
+
+    def held(*args: Any) -> Form:
+        decoding.set()
+        go_on.wait(10)
+        return json_form(*args)
+
+    monkeypatch.setattr(json_images, "json_form", held)
+    task = asyncio.create_task(read_edit(orjson.dumps({"images": [{"image_url": "data:image/png;base64," + LONG}]})))
+    assert await asyncio.to_thread(decoding.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.1)
+    assert any(tmp_path.iterdir())  # the worker thread is still writing there
+    go_on.set()
+    assert await removed(tmp_path)
