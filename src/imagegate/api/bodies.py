@@ -176,6 +176,7 @@ class Splitter:
         self._long: tuple[int, int, int] | None = None  # offset, bytes, characters of a long string
 
     def feed(self, chunk: bytes) -> None:
+        """The next chunk of the body; ``invalid_json`` for a long string orjson refuses, 413 past the cap."""
         pos = 0
         while pos < len(chunk):
             if not self._in_string:
@@ -233,6 +234,7 @@ class Splitter:
             self._spill(clean_cut(self._text))
 
     def _spill(self, cut: int) -> None:
+        """Check and unescape the first ``cut`` bytes of the long string's tail, and queue its text."""
         assert self._long is not None
         if cut == 0:
             return
@@ -282,8 +284,10 @@ class _SpillFile:
 async def read_spilled_json(request: Request, *, limit: int, spill: Path) -> SpilledJson:
     """The body as a JSON object whose long strings are in the file ``spill`` (413 past ``limit`` bytes).
 
-    A body that is not valid JSON is still read to its end, so that one that is also too large is
-    a 413, as it would be if it were read whole before being parsed.
+    A body declared at most :data:`SMALL_BODY` long is read whole, with no spill file. Otherwise
+    the JSON outside the long strings may be :data:`MAX_JSON_BYTES` at most (413), and a body that
+    is not valid JSON is still read to its end, so that one that is also too large is a 413, as it
+    would be if it were read whole before being parsed.
     """
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
