@@ -23,7 +23,7 @@ from ..bootstrap import Services
 from ..config import Settings
 from ..context import current
 from ..detach import Detached
-from ..errors import InvalidRequest, PayloadTooLarge, PermissionDenied
+from ..errors import InvalidRequest, PermissionDenied
 from ..jobs import Jobs
 from ..ledger import Database, Keys
 from ..ledger.idempotency import HEADER
@@ -34,9 +34,10 @@ from ..metrics import Metrics
 from ..pipeline import Answer, Pipeline
 from ..routing import Routing
 from ..store import ResultStore, Signer
+from .bodies import MAX_JSON_BYTES as MAX_JSON_BYTES
+from .bodies import read_json as read_json
 
 _bearer = HTTPBearer(auto_error=False, description="An imagegate key, or the master key.")
-MAX_JSON_BYTES = 2 * 1024 * 1024
 
 
 def services_of(request: Request) -> Services:
@@ -143,25 +144,6 @@ async def request_id() -> str:
 
 
 RequestIdDep = Annotated[str, Depends(request_id)]
-
-
-async def read_json(request: Request, limit: int = MAX_JSON_BYTES) -> dict[str, Any]:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge("The JSON body is too large.")
-    chunks = bytearray()
-    async for chunk in request.stream():
-        chunks += chunk
-        if len(chunks) > limit:
-            raise PayloadTooLarge("The JSON body is too large.")
-    body = bytes(chunks)
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise InvalidRequest("The body is not valid JSON.", code="invalid_json") from None
-    if not isinstance(value, dict):
-        raise InvalidRequest("The body must be a JSON object.", code="invalid_json")
-    return value
 
 
 def since_time(since: str | None) -> datetime | None:

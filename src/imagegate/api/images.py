@@ -18,7 +18,7 @@ from ..schema import (
 )
 from .deliver import CallerDep, DeliveryDep
 from .deps import AdmissionDep, SettingsDep, read_json
-from .json_images import json_form
+from .json_images import read_json_edit
 from .uploads import Form, read_form
 
 router = APIRouter(prefix="/v1/images", tags=["images"])
@@ -36,7 +36,7 @@ async def generations(request: Request, admission: AdmissionDep, deliver: Delive
 async def _read_files(endpoint: str, request: Request, settings: SettingsDep) -> Form:
     """Multipart (or, for edits, JSON with data URLs) into temp files."""
     if endpoint == "edits" and request.headers.get("content-type", "").startswith("application/json"):
-        return json_form(await read_json(request, settings.max_body_mb * MB), settings.max_image_mb * MB)
+        return await read_json_edit(request, max_body=settings.max_body_mb * MB, max_file=settings.max_image_mb * MB)
     return await read_form(request, max_body=settings.max_body_mb * MB, max_file=settings.max_image_mb * MB)
 
 
