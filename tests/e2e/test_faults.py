@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from imagegate.app import create_app
-from imagegate.config import Settings
 from imagegate.bootstrap import Services as Gateway
+from imagegate.config import Settings
 from imagegate.ledger.limits import KeyCreate
 from imagegate.ledger.tables import api_keys, reservations, usage
 from tests.fakes.openai_upstream import FakeOpenAI
