@@ -12,13 +12,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__, errors
-from .api import admin, admin_channels, files, health, images, jobs, metrics, models, usage
+from .api import admin, admin_channels, files, health, images, jobs, metrics, models, openapi, usage
 from .api.observe import Observe
 from .bootstrap import Services, start
 from .config import Settings, SettingsLoader
 from .extras import MissingExtra, check
+from .fields import FieldTable
 from .maintenance import Loader
-from .routing import config_problem
+from .providers.registry import Registry
+from .routing import config_problem, field_table
 
 log = logging.getLogger("imagegate")
 
@@ -57,6 +59,13 @@ def create_app(settings: Settings, loader: Loader | None = None, environ: Mappin
     app.add_middleware(Observe)
     for module in (jobs, images, models, usage, files, admin, admin_channels, health, metrics):
         app.include_router(module.router)
+
+    def fields() -> FieldTable:
+        """The running gateway's field table; before start, the one its settings would build."""
+        services: Services | None = getattr(app.state, "services", None)
+        return services.fields if services is not None else field_table(Registry.load(settings.provider_modules))
+
+    openapi.install(app, fields)
     return app
 
 

@@ -23,6 +23,7 @@ ENDPOINTS = (GENERATIONS, EDITS, VARIATIONS)
 PROMPTED = frozenset({GENERATIONS, EDITS})
 ALL = frozenset(ENDPOINTS)
 SEED_MAX = 2**32 - 1
+INT_DIGITS = 40  # longer digit strings are no field's value (and int() refuses the very long ones)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +124,9 @@ def as_int(name: str, value: Any) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.lstrip("-").isdigit() and len(text) <= INT_DIGITS:
+        return int(text)
     raise InvalidRequest(f"Invalid type for '{name}': expected an integer.", param=name, code="invalid_type")
 
 

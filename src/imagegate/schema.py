@@ -1,7 +1,8 @@
-"""Pydantic models of the wire format, for the OpenAPI document and for tests.
+"""Pydantic models of the wire format: the responses of every route and the admin API's shapes, for the
+OpenAPI document and for tests.
 
-Requests are parsed by :mod:`imagegate.fields` (one path for JSON and multipart, with
-OpenAI-style errors); these models describe the same fields truthfully.
+The image request bodies are not here: they are generated from the field table when the document is
+built (:mod:`imagegate.api.openapi`), so they list exactly what the running gateway accepts.
 """
 
 from __future__ import annotations
@@ -10,55 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Quality = Literal["standard", "hd", "low", "medium", "high", "auto"]
 OutputFormat = Literal["png", "jpeg", "webp"]
-
-
-class _Common(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    model: str | None = Field(None, description="Model id; see GET /v1/models.")
-    n: int | None = Field(None, ge=1, le=10, description="Images to make (dall-e-3 fans out n>1).")
-    size: str | None = Field(None, description="WxH from the model's sizes, or auto (GPT image models).")
-    response_format: Literal["url", "b64_json"] | None = Field(
-        None, description="url: an imagegate link valid for IMAGEGATE_URL_TTL seconds. Any model."
-    )
-    user: str | None = None
-
-
-class _Prompted(_Common):
-    prompt: str = Field(..., description="Max length per model: GPT 32000, dall-e-2 1000, dall-e-3 4000.")
-    quality: Quality | None = None
-    background: Literal["transparent", "opaque", "auto"] | None = None
-    moderation: Literal["low", "auto"] | None = None
-    output_format: OutputFormat | None = None
-    output_compression: int | None = Field(None, ge=0, le=100)
-    partial_images: int | None = Field(None, ge=0, le=3)
-    stream: bool | None = None
-    safety_identifier: str | None = None
-    aspect_ratio: str | None = Field(None, description="W:H, mapped to the nearest supported size; size wins.",
-                                     examples=["16:9"])
-
-
-class CreateImageRequest(_Prompted):
-    style: Literal["vivid", "natural"] | None = None
-
-
-class CreateImageEditRequest(_Prompted):
-    image: list[bytes] = Field(..., description="1-16 images (png/jpeg/webp); also sent as image[] parts.")
-    mask: bytes | None = Field(None, description="PNG; transparent pixels mark the area to edit.")
-    input_fidelity: Literal["high", "low"] | None = None
-
-
-class CreateImageEditJsonRequest(_Prompted):
-    images: list[dict[str, str]] = Field(..., min_length=1, max_length=16,
-                                         description='1-16 of {"image_url": "data:image/png;base64,..."}.')
-    mask: dict[str, str] | None = Field(None, description='{"image_url": "data:image/png;base64,..."}')
-    input_fidelity: Literal["high", "low"] | None = None
-
-
-class CreateImageVariationRequest(_Common):
-    image: bytes = Field(..., description="A square PNG under 4 MB.")
+JobStatus = Literal["queued", "in_progress", "succeeded", "failed", "canceled"]
 
 
 class InputTokensDetails(BaseModel):
@@ -71,15 +25,29 @@ class ImagesUsage(BaseModel):
     output_tokens: int
     total_tokens: int
     input_tokens_details: InputTokensDetails
-    images: int | None = Field(None, description="imagegate: images produced.")
-    cost_usd: float | None = Field(None, description="imagegate: what this request was charged, in USD "
-                                   "(also in the x-imagegate-cost header).")
+    images: int = Field(description="imagegate: images produced.")
+    cost_usd: float = Field(description="imagegate: what this request was charged, in USD (also in the "
+                                        "x-imagegate-cost header).")
 
 
 class Image(BaseModel):
     b64_json: str | None = None
     url: str | None = None
     revised_prompt: str | None = None
+    width: int | None = Field(None, description="imagegate: the image's width in pixels, for models that report "
+                                                "pixels rather than one of OpenAI's sizes.")
+    height: int | None = Field(None, description="imagegate: the image's height in pixels (see width).")
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = Field(description="The request field, header or part the error is about, if any.")
+    code: str | None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
 
 
 class ImagesResponse(BaseModel):
@@ -90,17 +58,30 @@ class ImagesResponse(BaseModel):
     size: Literal["1024x1024", "1024x1536", "1536x1024"] | None = None
     quality: Literal["low", "medium", "high"] | None = None
     usage: ImagesUsage | None = None
+    aspect_ratio: str | None = Field(None, description="imagegate: the aspect ratio the upstream was asked for "
+                                                       "(W:H), for models driven by ratios.")
+    errors: list[ErrorDetail] | None = Field(None, description="imagegate: with partial_results, the errors of "
+                                                               "the calls that failed.")
 
 
-class ErrorDetail(BaseModel):
-    message: str
-    type: str
-    param: str | None
-    code: str | None
+class JobAccepted(BaseModel):
+    """imagegate: an async job was created (``Prefer: respond-async``); poll the ``Location`` it names."""
+
+    id: str
+    object: Literal["image.job"] = "image.job"
+    status: JobStatus
+    created: int
 
 
-class ErrorResponse(BaseModel):
-    error: ErrorDetail
+class ImageJob(JobAccepted):
+    """imagegate: an async job, with its result once it has succeeded or its error once it has failed."""
+
+    model: str
+    expires_at: int = Field(description="When the job and its result are deleted (Unix time).")
+    progress: float | None = Field(None, description="0 to 1, where the upstream reports progress.")
+    finished_at: int | None = None
+    result: ImagesResponse | None = Field(None, description="The images (status succeeded).")
+    error: ErrorDetail | None = Field(None, description="Why the job failed (status failed).")
 
 
 class ModelObject(BaseModel):
@@ -116,14 +97,39 @@ class ModelList(BaseModel):
     data: list[ModelObject]
 
 
-def request_body(*bodies: tuple[type[BaseModel], str]) -> dict[str, Any]:
-    """An ``openapi_extra`` request body (one schema per media type) for routes that parse their own body."""
-    content = {media_type: {"schema": model.model_json_schema()} for model, media_type in bodies}
-    return {"requestBody": {"required": True, "content": content}}
+class HealthStatus(BaseModel):
+    status: Literal["ok"]
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: {"model": ErrorResponse} for status in statuses}
+class ChannelObject(BaseModel):
+    """imagegate admin: a channel's configuration and its current health."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    provider: str
+    base_url: str
+    models: list[str]
+    priority: int
+    weight: int
+    max_concurrency: int | None
+    timeout: float
+    state: Literal["healthy", "cooling", "probing", "disabled"]
+    reason: str | None
+    cooldown_remaining: float
+    in_flight: int
+    recent: dict[str, Any] = Field(description="Recent calls: requests, error_rate and latency_ms (p50, p95).")
+
+
+class ChannelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ChannelObject]
+
+
+class Reloaded(BaseModel):
+    reloaded: Literal[True]
+    channels: list[str]
+    models: list[str]
 
 
 class KeyObject(BaseModel):
@@ -182,3 +188,31 @@ class UsageReport(BaseModel):
     data: list[UsageLine]
     total: UsageLine
     budget: BudgetState | None = Field(None, description="/v1/usage: the caller's budget, if it has one.")
+
+
+ERROR_STATUSES: dict[int, str] = {
+    400: "Invalid request: a field, header, part or query parameter is wrong or unknown (param names it). "
+         "Validation errors are 400 too, never 422.",
+    401: "No valid API key (code invalid_api_key).",
+    403: "The key may not do this: model_not_allowed, master_key_required, or an invalid signed link.",
+    404: "Not found: the model, job, key, channel or file (code says which).",
+    409: "Conflict: an Idempotency-Key reused with another body or still in use, or a key name taken.",
+    410: "The signed link has expired.",
+    413: "Too large: the body, a file or a field (param names the part).",
+    429: "Rate limited (the key's rpm, or every upstream) or the key's budget is spent (insufficient_quota).",
+    502: "The upstream failed or refused the request.",
+    503: "No channel can serve the model now, or the database or rate limiter is unavailable.",
+    504: "The upstream took too long, or the request's deadline passed.",
+}
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying, when known.",
+                               "schema": {"type": "string"}}}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route for the error statuses it can answer, each an :class:`ErrorResponse`."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {"model": ErrorResponse, "description": ERROR_STATUSES[status]}
+        if status in (429, 503):
+            out[status]["headers"] = RETRY_AFTER
+    return out

@@ -6,6 +6,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openai
 import pytest
@@ -48,9 +49,16 @@ def test_openapi_describes_the_routes(gateway: Gateway) -> None:
     paths = doc["paths"]
     assert {"/v1/images/generations", "/v1/images/edits", "/v1/images/variations", "/v1/models",
             "/v1/models/{model_id}", "/v1/files/images/{name}", "/healthz"} <= set(paths)
-    edit = paths["/v1/images/edits"]["post"]["requestBody"]["content"]
-    assert "multipart/form-data" in edit and "image" in edit["multipart/form-data"]["schema"]["required"]
-    gen = paths["/v1/images/generations"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schemas = doc["components"]["schemas"]
+
+    def body(path: str, media_type: str) -> dict[str, Any]:
+        ref: str = paths[path]["post"]["requestBody"]["content"][media_type]["schema"]["$ref"]
+        schema: dict[str, Any] = schemas[ref.rsplit("/", 1)[1]]
+        return schema
+
+    edit = body("/v1/images/edits", "multipart/form-data")
+    assert edit["required"] == ["prompt"] and {"required": ["image"]} in edit["anyOf"]
+    gen = body("/v1/images/generations", "application/json")
     assert gen["required"] == ["prompt"] and "aspect_ratio" in gen["properties"]
 
 

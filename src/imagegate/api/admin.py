@@ -20,7 +20,7 @@ from .deps import AuthDep, DatabaseDep, KeysDep, MasterDep, RoutingDep, json_res
 from .present import key_object, usage_report
 
 router = APIRouter(prefix="/admin", tags=["admin"])
-ERRORS = error_responses(400, 401, 403, 503)
+ERRORS = error_responses(401, 403, 503)
 KeyPath = Annotated[str, PathParam(description="The key's id, or the name of an active key.")]
 
 
@@ -52,7 +52,7 @@ async def list_keys(keys: KeysDep, _: MasterDep) -> Response:
     return json_response({"object": "list", "data": [key_object(v, now) for v in await keys.list()]})
 
 
-@router.get("/keys/{key}", response_model=KeyObject, responses=error_responses(400, 401, 403, 404, 503))
+@router.get("/keys/{key}", response_model=KeyObject, responses=error_responses(401, 403, 404, 503))
 async def get_key(key: KeyPath, keys: KeysDep, _: MasterDep) -> Response:
     return json_response(key_object(await _view(keys, key), datetime.now(UTC)))
 
@@ -67,7 +67,7 @@ async def update_key(key: KeyPath, changes: KeyUpdate, keys: KeysDep, routing: R
     return json_response(key_object(await _view(keys, str(record.id) if record else key), datetime.now(UTC)))
 
 
-@router.delete("/keys/{key}", response_model=KeyObject, responses=error_responses(400, 401, 403, 404, 503))
+@router.delete("/keys/{key}", response_model=KeyObject, responses=error_responses(401, 403, 404, 503))
 async def revoke_key(key: KeyPath, keys: KeysDep, auth: AuthDep, _: MasterDep) -> Response:
     """Revoke a key: it stops working at once here, within ``key_cache_ttl`` on other nodes. Its usage stays."""
     record = await keys.revoke(key)

@@ -7,20 +7,20 @@ from starlette.responses import Response
 
 from ..errors import InvalidRequest, NotFound
 from ..routing import config_problem
-from ..schema import error_responses
+from ..schema import ChannelList, ChannelObject, Reloaded, error_responses
 from .deps import MasterDep, ReloaderDep, RoutingDep, json_response
 
 router = APIRouter(prefix="/admin", tags=["admin"])
-ERRORS = error_responses(401, 403)
+ERRORS = error_responses(401, 403, 503)
 
 
-@router.get("/channels", responses=ERRORS)
+@router.get("/channels", response_model=ChannelList, responses=ERRORS)
 async def list_channels(routing: RoutingDep, _: MasterDep) -> Response:
     """Every channel: its configuration, state, in-flight calls, recent error rate and latency."""
     return json_response({"object": "list", "data": routing.router.describe()})
 
 
-@router.get("/channels/{name}", responses=error_responses(401, 403, 404))
+@router.get("/channels/{name}", response_model=ChannelObject, responses=error_responses(401, 403, 404, 503))
 async def get_channel(name: str, routing: RoutingDep, _: MasterDep) -> Response:
     for channel in routing.router.describe():
         if channel["name"] == name:
@@ -28,7 +28,7 @@ async def get_channel(name: str, routing: RoutingDep, _: MasterDep) -> Response:
     raise NotFound(f"No channel is named '{name}'.", param="name", code="channel_not_found")
 
 
-@router.post("/reload", responses=error_responses(400, 401, 403))
+@router.post("/reload", response_model=Reloaded, responses=error_responses(400, 401, 403, 503))
 async def reload(reloader: ReloaderDep, _: MasterDep) -> Response:
     """Re-read channels, models and failover settings; running requests finish on the old channels."""
     try:

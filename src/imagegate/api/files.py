@@ -13,13 +13,20 @@ from ..schema import error_responses
 from .deps import JobsDep, SignerDep, StoreDep
 
 router = APIRouter(prefix="/v1/files", tags=["files"])
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+# What a link the gateway signed carries; anything else is a 403 (or a 410 once expired).
+Expires = Annotated[str, Query(description="When the link expires (Unix time).",
+                               json_schema_extra={"pattern": "^[0-9]{1,12}$"})]
+Signature = Annotated[str, Query(description="The link's HMAC-SHA256 (hex).",
+                                 json_schema_extra={"pattern": "^[0-9a-f]{64}$"})]
 
 
 @router.get("/images/{name}", response_class=FileResponse, responses={
-    200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}, "description": "The image."},
+    200: {"content": {media: {"schema": {"type": "string", "format": "binary"}} for media in IMAGE_TYPES},
+          "description": "The image."},
     **error_responses(403, 404, 410)})
-async def image(name: str, signer: SignerDep, store: StoreDep, jobs: JobsDep, expires: Annotated[str, Query()] = "",
-                signature: Annotated[str, Query()] = "") -> Response:
+async def image(name: str, signer: SignerDep, store: StoreDep, jobs: JobsDep, expires: Expires = "",
+                signature: Signature = "") -> Response:
     signer.verify(name, expires, signature)
     stored = await store.get(name) or await jobs.results.get(name)
     if stored is None or stored.path is None:

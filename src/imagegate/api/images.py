@@ -7,27 +7,20 @@ import asyncio
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..schema import (
-    CreateImageEditJsonRequest,
-    CreateImageEditRequest,
-    CreateImageRequest,
-    CreateImageVariationRequest,
-    ImagesResponse,
-    error_responses,
-    request_body,
-)
+from ..schema import ImagesResponse
 from .deliver import CallerDep, DeliveryDep
 from .deps import AdmissionDep, SettingsDep, read_json
 from .json_images import read_json_edit
+from .openapi import image_responses
+from .request_schemas import request_body
 from .uploads import Form, read_form
 
 router = APIRouter(prefix="/v1/images", tags=["images"])
-ERRORS = error_responses(400, 401, 403, 404, 409, 413, 429, 502, 503, 504)
 MB = 1024 * 1024
 
 
-@router.post("/generations", response_model=ImagesResponse, responses=ERRORS,
-             openapi_extra=request_body((CreateImageRequest, "application/json")))
+@router.post("/generations", response_model=ImagesResponse, responses=image_responses(stream=True),
+             openapi_extra=request_body("CreateImageRequest"))
 async def generations(request: Request, admission: AdmissionDep, deliver: DeliveryDep, caller: CallerDep) -> Response:
     admitted = await admission.admit("generations", await read_json(request), caller.principal)
     return await deliver(admitted, caller)
@@ -51,16 +44,15 @@ async def _with_files(endpoint: str, request: Request, admission: AdmissionDep, 
         asyncio.get_running_loop().run_in_executor(None, form.cleanup)  # unlinking is slow; not on the loop
 
 
-@router.post("/edits", response_model=ImagesResponse, responses=ERRORS,
-             openapi_extra=request_body((CreateImageEditRequest, "multipart/form-data"),
-                                        (CreateImageEditJsonRequest, "application/json")))
+@router.post("/edits", response_model=ImagesResponse, responses=image_responses(stream=True),
+             openapi_extra=request_body("CreateImageEditRequest", "CreateImageEditJsonRequest"))
 async def edits(request: Request, admission: AdmissionDep, deliver: DeliveryDep, caller: CallerDep,
                 settings: SettingsDep) -> Response:
     return await _with_files("edits", request, admission, deliver, caller, settings)
 
 
-@router.post("/variations", response_model=ImagesResponse, responses=ERRORS,
-             openapi_extra=request_body((CreateImageVariationRequest, "multipart/form-data")))
+@router.post("/variations", response_model=ImagesResponse, responses=image_responses(stream=False),
+             openapi_extra=request_body("CreateImageVariationRequest"))
 async def variations(request: Request, admission: AdmissionDep, deliver: DeliveryDep, caller: CallerDep,
                      settings: SettingsDep) -> Response:
     return await _with_files("variations", request, admission, deliver, caller, settings)

@@ -13,11 +13,11 @@ from ..auth import Principal
 from ..errors import NotFound
 from ..jobs import JobRow
 from ..jobs.view import view
-from ..schema import error_responses
+from ..schema import ImageJob, error_responses
 from .deps import JobsDep, PrincipalDep, RequestIdDep, SignerDep, json_response
 
 router = APIRouter(prefix="/v1/images/jobs", tags=["jobs"])
-ERRORS = error_responses(401, 404)
+ERRORS = error_responses(401, 404, 503)
 
 
 def _visible(job: JobRow | None, principal: Principal, job_id: str) -> JobRow:
@@ -26,14 +26,14 @@ def _visible(job: JobRow | None, principal: Principal, job_id: str) -> JobRow:
     return job
 
 
-@router.get("/{job_id}", responses=ERRORS)
+@router.get("/{job_id}", response_model=ImageJob, responses=ERRORS)
 async def get_job(job_id: str, jobs: JobsDep, signer: SignerDep, principal: PrincipalDep,
                   request_id: RequestIdDep) -> Response:
     job = _visible(await jobs.store.get(job_id), principal, job_id)
     return json_response(view(job, signer), request_id)
 
 
-@router.delete("/{job_id}", responses=ERRORS)
+@router.delete("/{job_id}", response_model=ImageJob, responses=ERRORS)
 async def cancel_job(job_id: str, jobs: JobsDep, signer: SignerDep, principal: PrincipalDep,
                      request_id: RequestIdDep) -> Response:
     """Cancel a job that has not finished; a finished one is returned as it is."""

@@ -35,7 +35,7 @@ def describe(spec: ModelSpec) -> dict[str, Any]:
             "capabilities": capabilities}
 
 
-@router.get("", response_model=ModelList, responses=error_responses(401))
+@router.get("", response_model=ModelList, responses=error_responses(401, 503))
 async def list_models(routing: RoutingDep, principal: PrincipalDep) -> Response:
     """The models this key may use."""
     served = routing.router.served()
@@ -43,6 +43,6 @@ async def list_models(routing: RoutingDep, principal: PrincipalDep) -> Response:
     return json_response({"object": "list", "data": data})
 
 
-@router.get("/{model_id:path}", response_model=ModelObject, responses=error_responses(401, 403, 404))
+@router.get("/{model_id:path}", response_model=ModelObject, responses=error_responses(401, 403, 404, 503))
 async def get_model(model_id: str, admission: AdmissionDep, principal: PrincipalDep) -> Response:
     return json_response(describe(admission.model(model_id, principal)))

@@ -62,7 +62,7 @@ async def _addresses(host: str) -> list[str]:
         pass
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, 443, type=socket.SOCK_STREAM)
-    except OSError:
+    except (OSError, UnicodeError):  # UnicodeError: not a host name (an empty or overlong label)
         raise _refuse(f"The webhook host '{host}' can't be resolved.") from None
     return [str(info[4][0]) for info in infos]
 

@@ -24,6 +24,7 @@ from .money import to_micros
 from .tables import api_keys, usage
 
 KEY_PREFIX = "ig-"
+ID_MAX = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 
 
 def hash_key(key: str) -> str:
@@ -76,8 +77,9 @@ def _record(m: sa.RowMapping) -> KeyRecord:
 
 
 def _match(ident: str) -> sa.ColumnElement[bool]:
-    if ident.isdigit():
-        return api_keys.c.id == int(ident)
+    """An id (digits) or an active key's name; an id past the column's range is no key."""
+    if ident.isascii() and ident.isdigit():
+        return api_keys.c.id == int(ident) if len(ident) <= 10 and int(ident) <= ID_MAX else sa.false()
     return sa.and_(api_keys.c.name == ident, api_keys.c.revoked_at.is_(None))
 
 

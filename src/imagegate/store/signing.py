@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 from ..errors import Gone, PermissionDenied
 
+EXPIRES_DIGITS = 12  # a Unix time; longer is no link of ours
+
 
 def load_secret(data_dir: Path, configured: str | None) -> bytes:
     """The configured secret, or one generated into the data dir on first start (shared by restarts)."""
@@ -48,7 +50,9 @@ class Signer:
 
     def verify(self, name: str, expires: str, signature: str) -> None:
         """Raise 403 for a link that wasn't signed by us, 410 for one that has expired."""
-        if not expires.isdigit() or not hmac.compare_digest(self._signature(name, int(expires)), signature):
+        valid = expires.isascii() and expires.isdigit() and len(expires) <= EXPIRES_DIGITS
+        if not valid or not hmac.compare_digest(self._signature(name, int(expires)).encode(),
+                                                 signature.encode("utf-8", "replace")):
             raise PermissionDenied("This link is not valid.", code="invalid_signature")
         if int(expires) < time.time():
             raise Gone("This link has expired.", code="link_expired")
