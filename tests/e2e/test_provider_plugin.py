@@ -69,6 +69,9 @@ def test_the_models_list_shows_it_with_its_capabilities(client: openai.OpenAI) -
     capabilities = (model.model_extra or {})["capabilities"]
     assert model.owned_by == "acme" and capabilities["sizes"] == ["512x512", "1024x1024"]
     assert capabilities["options"] == ["finish"] and capabilities["n_max"] == 4
+    assert capabilities["option_fields"]["finish"] == {
+        "type": "string", "endpoints": ["edits", "generations"], "enum": ["matte", "gloss"],
+        "description": "Acme: the surface finish of the rendered image."}
 
 
 @pytest.mark.parametrize(("extra", "param", "code"), [

@@ -8,13 +8,29 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from ..catalog import ModelSpec
+from ..fields import FieldSpec, FieldTable
 from ..schema import ModelList, ModelObject, error_responses
 from .deps import AdmissionDep, PrincipalDep, RoutingDep, json_response
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
+KINDS = {"str": "string", "int": "integer", "bool": "boolean"}
 
 
-def describe(spec: ModelSpec) -> dict[str, Any]:
+def _field(spec: FieldSpec) -> dict[str, Any]:
+    """One option field as a client needs it to build a control: type, bounds, choices, endpoints."""
+    described: dict[str, Any] = {"type": KINDS[spec.kind], "endpoints": sorted(spec.endpoints)}
+    if spec.low is not None:
+        described["minimum"] = spec.low
+    if spec.high is not None:
+        described["maximum"] = spec.high
+    if spec.choices:
+        described["enum"] = list(spec.choices)
+    if spec.description:
+        described["description"] = spec.description
+    return described
+
+
+def describe(spec: ModelSpec, fields: FieldTable) -> dict[str, Any]:
     capabilities = {
         "endpoints": sorted(spec.endpoints),
         "sizes": list(spec.sizes) + (["auto"] if spec.size_auto else []),
@@ -25,6 +41,7 @@ def describe(spec: ModelSpec) -> dict[str, Any]:
         "styles": list(spec.styles),
         "output_formats": list(spec.output_formats),
         "options": sorted(spec.options),
+        "option_fields": {name: _field(fields.fields[name]) for name in sorted(spec.options) if name in fields.fields},
         "edit_max_images": spec.edit_max_images,
         "mask": spec.mask,
         "mask_model": spec.mask_model,
@@ -36,13 +53,14 @@ def describe(spec: ModelSpec) -> dict[str, Any]:
 
 
 @router.get("", response_model=ModelList, responses=error_responses(401, 503))
-async def list_models(routing: RoutingDep, principal: PrincipalDep) -> Response:
+async def list_models(routing: RoutingDep, admission: AdmissionDep, principal: PrincipalDep) -> Response:
     """The models this key may use."""
     served = routing.router.served()
-    data = [describe(routing.catalog.get(m)) for m in served if principal.models is None or m in principal.models]
+    data = [describe(routing.catalog.get(m), admission.fields) for m in served
+            if principal.models is None or m in principal.models]
     return json_response({"object": "list", "data": data})
 
 
 @router.get("/{model_id:path}", response_model=ModelObject, responses=error_responses(401, 403, 404, 503))
 async def get_model(model_id: str, admission: AdmissionDep, principal: PrincipalDep) -> Response:
-    return json_response(describe(admission.model(model_id, principal)))
+    return json_response(describe(admission.model(model_id, principal), admission.fields))

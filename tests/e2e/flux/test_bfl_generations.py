@@ -181,3 +181,8 @@ def test_models_list_flux_capabilities(bfl_client: openai.OpenAI) -> None:
     capabilities = models["flux-kontext-pro"].model_extra["capabilities"]  # type: ignore[index]
     assert capabilities["aspect_ratios"] == RATIOS
     assert capabilities["mask_model"] == "flux-fill-pro" and capabilities["edit_max_images"] == 4
+    fields = capabilities["option_fields"]
+    assert sorted(fields) == ["prompt_upsampling", "safety_tolerance", "seed"]
+    assert (fields["seed"]["type"], fields["seed"]["minimum"], fields["seed"]["maximum"]) == ("integer", 0, 2**32 - 1)
+    assert (fields["safety_tolerance"]["minimum"], fields["safety_tolerance"]["maximum"]) == (0, 6)
+    assert fields["prompt_upsampling"]["type"] == "boolean"
