@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from imagegate.health import Health
 from imagegate.router import Channel, Router
 from tests.e2e.channels import channel, write_config
-from tests.e2e.conftest import MASTER, start_gateway, stop_gateway
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, start_gateway, stop_gateway
 
 
 @dataclass

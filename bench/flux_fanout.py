@@ -20,8 +20,8 @@ from pathlib import Path
 
 import openai
 
-from tests.e2e.conftest import MASTER, Gateway, start_gateway, stop_gateway
 from tests.fakes.bfl_upstream import FakeBFL
+from tests.harness import MASTER, Gateway, start_gateway, stop_gateway
 
 
 async def one_fan_out(gateway: Gateway) -> tuple[float, int]:

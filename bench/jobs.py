@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 import redis
 
-from tests.e2e.conftest import MASTER, Gateway, start_gateway, stop_gateway
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, Gateway, running
 
 REDIS = "redis://127.0.0.1:6379/0"
 AUTH = {"Authorization": f"Bearer {MASTER}"}
@@ -36,12 +36,8 @@ AUTH = {"Authorization": f"Bearer {MASTER}"}
 
 @contextmanager
 def gateway(env: dict[str, str]) -> Iterator[Gateway]:
-    with tempfile.TemporaryDirectory(prefix="imagegate-bench-") as tmp:
-        gw = start_gateway(Path(tmp), env)
-        try:
-            yield gw
-        finally:
-            stop_gateway(gw)
+    with tempfile.TemporaryDirectory(prefix="imagegate-bench-") as tmp, running(Path(tmp), env) as gw:
+        yield gw
 
 
 def first_byte(gw: Gateway, body: dict[str, object]) -> tuple[float, float, float]:

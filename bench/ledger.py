@@ -34,8 +34,8 @@ from imagegate.ledger import Database, Keys, UsageRecorder, UsageRow
 from imagegate.ledger.budget import Budgets, settle
 from imagegate.ledger.limits import KeyCreate
 from imagegate.ledger.usage import insert
-from tests.e2e.conftest import MASTER, start_gateway, stop_gateway
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, start_gateway, stop_gateway
 
 BODY = {"model": "dall-e-2", "prompt": "a cat", "size": "256x256"}  # $0.016
 

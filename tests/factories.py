@@ -1,5 +1,5 @@
 """Builders for in-process tests: the registry's models and fields, jobs built the way admission builds them,
-calls, channels with scripted providers, and small images."""
+calls, channels with scripted providers, small images, config files, and keys in a ledger."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from imagegate.fields import FieldTable
 from imagegate.health import Health
 from imagegate.imaging import inspect
 from imagegate.job import ImageJob, InputImage, Upload
+from imagegate.ledger import Keys
+from imagegate.ledger.limits import KeyCreate
 from imagegate.ledger.prices import PriceTable
 from imagegate.normalise import normalise as normalise_values
 from imagegate.policy import Policy
@@ -92,3 +94,9 @@ def flux_job(endpoint: str = "generations", model: str = "flux-kontext-pro", ima
 def live(router: Router, policy: Policy | None = None) -> Live:
     """The routing a dispatcher reads: ``router`` and ``policy`` over the registry's models and prices."""
     return Live(Routing(Catalog(BUILTIN), router, PriceTable(REGISTRY.prices()), policy or Policy()))
+
+
+async def make_key(keys: Keys, name: str = "k", **limits: object) -> int:
+    """A key with these limits in the ledger; its id."""
+    record, _ = await keys.create(KeyCreate(name=name, **limits))  # type: ignore[arg-type]
+    return record.id

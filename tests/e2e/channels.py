@@ -12,8 +12,7 @@ from typing import Any
 import orjson
 
 from tests.fakes.openai_upstream import FakeOpenAI
-
-from .conftest import Gateway
+from tests.harness import Gateway
 
 IMAGE_MODELS = ("gpt-image-1", "dall-e-2", "dall-e-3")
 

@@ -10,9 +10,9 @@ import pytest
 
 from tests.fakes.azure_upstream import FakeAzureOpenAI
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway, start_gateway, stop_gateway
 
 from .channels import channel, write_config
-from .conftest import Gateway, start_gateway, stop_gateway
 from .helpers import decode, png
 
 DEPLOYMENTS = {"img-prod": "gpt-image-1", "dalle3-eu": "dall-e-3"}

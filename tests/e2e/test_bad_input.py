@@ -25,9 +25,9 @@ import openai
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import MASTER, SECRET, Gateway, start_gateway, stop_gateway
 from tests.e2e.helpers import check_envelope
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, SECRET, Gateway, start_gateway, stop_gateway
 
 MB = 1024 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

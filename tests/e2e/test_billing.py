@@ -14,9 +14,9 @@ import openai
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from tests.openai_schema import validate
 
-from .conftest import MASTER, SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from .ledger_tools import generate, micros, new_key, query, wait_for_rows
 
 

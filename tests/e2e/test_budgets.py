@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway, start_gateway, stop_gateway
 
-from .conftest import Gateway, start_gateway, stop_gateway
 from .ledger_tools import generate, micros, new_key, query
 
 BODY = {"model": "dall-e-2", "prompt": "a cat", "size": "256x256"}  # $0.016 each: $0.16 fits exactly 10

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway, start_gateway, stop_gateway
 
 from .channels import channel, channel_state, metric, reload, wait_for, write_config
-from .conftest import Gateway, start_gateway, stop_gateway
 
 COOLDOWN = 3  # long enough that the request right after the cooldown starts surely lands inside it
 

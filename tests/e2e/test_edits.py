@@ -9,9 +9,9 @@ import openai
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway
 from tests.openai_schema import validate
 
-from .conftest import Gateway
 from .helpers import decode, encoded, fetch, mask, png
 
 

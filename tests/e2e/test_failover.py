@@ -14,6 +14,7 @@ import openai
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI, error_body
+from tests.harness import Gateway, start_gateway, stop_gateway
 
 from .channels import (
     access_line,
@@ -26,7 +27,6 @@ from .channels import (
     wait_for,
     write_config,
 )
-from .conftest import Gateway, start_gateway, stop_gateway
 from .helpers import decode, mask, png
 
 Fakes = tuple[FakeOpenAI, FakeOpenAI]  # primary, backup

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway
 
-from .conftest import Gateway
 from .helpers import png
 from .ledger_tools import new_key, query
 

@@ -14,8 +14,8 @@ import redis
 import sqlalchemy as sa
 
 from imagegate.ledger.tables import api_keys
+from tests.harness import Gateway, start_gateway, stop_gateway
 
-from .conftest import Gateway, start_gateway, stop_gateway
 from .ledger_tools import execute, generate, new_key
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

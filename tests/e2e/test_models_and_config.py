@@ -11,8 +11,8 @@ import openai
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway, start_gateway, stop_gateway
 
-from .conftest import Gateway, start_gateway, stop_gateway
 from .helpers import decode
 
 

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, Gateway, free_port, start_gateway, stop_gateway
 
 from .channels import access_line, channel, log_lines, metric, write_config
-from .conftest import MASTER, Gateway, free_port, start_gateway, stop_gateway
 
 METRICS_KEY = "scrape-me-please"
 

@@ -12,9 +12,9 @@ import openai
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from tests.factories import png_bytes
 from tests.fakes.acme_upstream import FakeAcme
+from tests.harness import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ import openai
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import Gateway
 from tests.e2e.helpers import check_envelope
 from tests.fakes.openai_upstream import FakeOpenAI, error_body
+from tests.harness import Gateway
 
 HANG = 6.0  # seconds the fake sleeps; the gateway gives up after 3
 # the SDK marks images.create_variation deprecated; the endpoint is still OpenAI's and ours

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from tests.e2e.conftest import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.fal_upstream import FakeFal
 from tests.fakes.server import Sink
+from tests.harness import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 
 POLL_ENV = {"IMAGEGATE_POLL_INTERVAL": "0.01", "IMAGEGATE_POLL_MAX_INTERVAL": "0.05",
             "IMAGEGATE_POLL_DEADLINE": "2", "IMAGEGATE_UPSTREAM_TIMEOUT": "5", **SINGLE_CHANNEL_ENV}

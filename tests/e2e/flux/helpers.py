@@ -14,7 +14,7 @@ import pytest
 from openai.types import ImagesResponse
 from PIL import Image
 
-from tests.e2e.conftest import Gateway
+from tests.harness import Gateway
 from tests.openai_schema import validate
 
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "total_tokens", "input_tokens_details")

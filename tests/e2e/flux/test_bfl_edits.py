@@ -9,9 +9,9 @@ import openai
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import Gateway
 from tests.e2e.flux.helpers import api_error, edit, image_file
 from tests.fakes.bfl_upstream import FakeBFL
+from tests.harness import Gateway
 
 
 def decoded(value: str) -> Image.Image:

@@ -10,10 +10,10 @@ import openai
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import Gateway
 from tests.e2e.flux.helpers import api_error, generate, usage_row
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.task_upstream import RATIO_SIZES
+from tests.harness import Gateway
 
 RATIOS = list(RATIO_SIZES)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import openai
 import pytest
 
-from tests.e2e.conftest import Gateway
 from tests.e2e.flux.helpers import api_error, generate, in_thread, wait_until
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.server import Sink
 from tests.fakes.task_upstream import detail
+from tests.harness import Gateway
 
 
 def gen(client: openai.OpenAI, **kwargs: object) -> object:

@@ -9,10 +9,10 @@ import openai
 import pytest
 
 from tests.e2e.channels import channel_state, reload, toml_value
-from tests.e2e.conftest import Gateway, start_gateway, stop_gateway
 from tests.e2e.flux.helpers import api_error, generate
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.fal_upstream import FakeFal
+from tests.harness import Gateway, start_gateway, stop_gateway
 
 POLL = {"interval": 0.01, "max_interval": 0.05, "deadline": 5}
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from tests.e2e.helpers import png
 from tests.e2e.jobs.helpers import wait
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 
 
 @pytest.fixture(scope="module")

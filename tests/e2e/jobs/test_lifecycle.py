@@ -9,11 +9,11 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.conftest import Gateway
 from tests.e2e.helpers import fetch, png
 from tests.e2e.jobs.helpers import ASYNC, submit, wait
 from tests.e2e.test_bad_input import api_error
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway
 from tests.openai_schema import validate
 
 

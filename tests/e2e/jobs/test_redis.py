@@ -12,9 +12,9 @@ import pytest
 import redis
 
 from imagegate.jobs.queue import RedisQueue
-from tests.e2e.conftest import Gateway, start_gateway, stop_gateway
 from tests.e2e.jobs.helpers import submit, wait
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway, start_gateway, stop_gateway
 
 REDIS = "redis://127.0.0.1:6379/0"
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from tests.e2e.helpers import png
 from tests.e2e.jobs.helpers import ASYNC, submit, wait
 from tests.e2e.test_bad_input import api_error
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.harness import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 
 SECRET = "whsec-test"
 

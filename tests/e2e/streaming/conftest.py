@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 
 
 @pytest.fixture(scope="module")

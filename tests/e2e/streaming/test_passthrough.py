@@ -6,9 +6,9 @@ from __future__ import annotations
 import openai
 import pytest
 
-from tests.e2e.conftest import Gateway
 from tests.e2e.helpers import decode, png
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway
 from tests.openai_schema import validate
 
 SCHEMAS = {"image_generation.partial_image": "ImageGenPartialImageEvent",

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import MASTER, SINGLE_CHANNEL_ENV, start_gateway
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, SINGLE_CHANNEL_ENV, start_gateway
 
 
 @pytest.fixture

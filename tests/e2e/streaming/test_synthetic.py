@@ -8,10 +8,10 @@ from typing import Any
 
 import openai
 
-from tests.e2e.conftest import Gateway
 from tests.e2e.helpers import decode, png
 from tests.e2e.test_bad_input import api_error
 from tests.fakes.bfl_upstream import FakeBFL
+from tests.harness import Gateway
 from tests.openai_schema import validate
 
 
