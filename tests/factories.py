@@ -86,6 +86,11 @@ def write(tmp_path: Path, text: str, name: str = "imagegate.toml") -> Path:
     return path
 
 
+def channel_table(name: str = "a", extra: str = "", models: str = '["gpt-image-1"]') -> str:
+    """One ``[[channels]]`` table of a config file, with ``extra`` lines of its own."""
+    return f'[[channels]]\nname = "{name}"\nbase_url = "http://h/v1"\nmodels = {models}\n{extra}\n'
+
+
 def flux_job(endpoint: str = "generations", model: str = "flux-kontext-pro", images: list[InputImage] | None = None,
              mask: InputImage | None = None, **raw: Any) -> ImageJob:
     return job(endpoint, model, images, mask, **raw)

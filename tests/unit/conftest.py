@@ -4,10 +4,12 @@ import os
 
 import pytest
 
+from tests.harness import SETTING_PREFIXES
+
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No IMAGEGATE_* or OPENAI_* variables from the machine leak into settings under test."""
+    """No setting or provider key from the machine (``IMAGEGATE_*``, ``OPENAI_*``, ...) leaks into a test."""
     for name in list(os.environ):
-        if name.startswith(("IMAGEGATE_", "OPENAI_")):
+        if name.startswith(SETTING_PREFIXES):
             monkeypatch.delenv(name)
