@@ -28,6 +28,7 @@ from imagegate.routing import Live, Routing
 REGISTRY = Registry.load()
 FIELDS = FieldTable.build(REGISTRY.fields())
 BUILTIN: dict[str, ModelSpec] = REGISTRY.models()
+PRICES = REGISTRY.prices()
 
 
 def coerce(endpoint: str, raw: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +99,7 @@ def flux_job(endpoint: str = "generations", model: str = "flux-kontext-pro", ima
 
 def live(router: Router, policy: Policy | None = None) -> Live:
     """The routing a dispatcher reads: ``router`` and ``policy`` over the registry's models and prices."""
-    return Live(Routing(Catalog(BUILTIN), router, PriceTable(REGISTRY.prices()), policy or Policy()))
+    return Live(Routing(Catalog(BUILTIN), router, PriceTable(PRICES), policy or Policy()))
 
 
 async def make_key(keys: Keys, name: str = "k", **limits: object) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from imagegate.config import ChannelConfig, PollConfig, Settings, SettingsLoader, load_settings
+from imagegate.config import ChannelConfig, PollConfig, PriceConfig, Settings, SettingsLoader, load_settings
 from imagegate.policy import Policy
 from imagegate.routing import channel_configs
 from tests.factories import REGISTRY, channel_table, write
@@ -145,3 +145,16 @@ def test_poll_plan_defaults() -> None:
 def test_bad_channel_settings_are_refused(tmp_path: Path, table: str) -> None:
     with pytest.raises(ValueError):
         load_settings(write(tmp_path, channel_table(extra=table)))
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({}, "give per_image, or all of"),
+    ({"per_image": 1, "text_input": 1}, "not both"),
+    ({"text_input": 1, "image_input": 1}, "give per_image, or all of"),
+    ({"per_image": -1}, "greater than or equal to 0"),
+    ({"per_image": "0.0000001"}, "decimal places"),
+    ({"per_image": "nan"}, "finite"),
+])
+def test_bad_price_config_is_refused(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PriceConfig.model_validate(fields)

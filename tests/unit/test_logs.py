@@ -1,4 +1,4 @@
-"""JSON log lines with the request id, the access line's fields, request ids, and the metrics text."""
+"""JSON log lines with the request id, and the access line's fields."""
 
 from __future__ import annotations
 
@@ -7,11 +7,8 @@ import logging
 import orjson
 import pytest
 
-from imagegate.context import begin, valid_id
-from imagegate.health import Health
+from imagegate.context import begin
 from imagegate.logs import JsonFormatter, access
-from imagegate.metrics import Metrics
-from imagegate.router import Channel, Router
 
 
 def record(message: str, **extra: object) -> logging.LogRecord:
@@ -44,42 +41,3 @@ async def test_access_line_has_no_prompt_unless_asked(caplog: pytest.LogCaptureF
         "team-a", "gpt-image-1", "b", 2, 200)
     assert quiet.images == 2 and quiet.cost_usd == 0.08 and quiet.latency_ms == 1500.0  # type: ignore[attr-defined]
     assert not hasattr(quiet, "prompt") and loud.prompt == "a secret cat"  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize(("given", "kept"), [
-    ("abc-123", True), ("x" * 64, True), ("x" * 65, False), ("a\r\nb", False), ("", False), (None, False),
-    ("naïve", False),
-])
-async def test_client_request_ids(given: str | None, kept: bool) -> None:
-    assert valid_id(given) == (given if kept else None)
-    ctx = begin(given)
-    assert (ctx.request_id == given) is kept and len(ctx.request_id) <= 64
-
-
-def test_metrics_text() -> None:
-    metrics = Metrics()
-    sick = Health(allowed_fails=1)
-    channels = [Channel("a", "openai", "http://u", "k", {"m": "m"}), Channel("b", "openai", "http://u", "k",
-                                                                             {"m": "m"}, health=sick)]
-    router = Router(channels)
-    sick.failed(router.clock(), probe=False)
-    metrics.watch(lambda: router)
-    metrics.request_done("m", 200, 0.3, 2, 0.04)
-    metrics.request_done("m", 502, 0.1, None, None)
-    metrics.model("m").retries.inc()
-    metrics.channel("b").error("server_error")
-    metrics.channel("b").cooldown("failures")
-    channels[0].health.begin()
-    text = metrics.render().decode()
-    for line in ('imagegate_requests_total{model="m",status="200"} 1.0',
-                 'imagegate_requests_total{model="m",status="502"} 1.0',
-                 'imagegate_request_duration_seconds_count{model="m"} 2.0',
-                 'imagegate_images_total{model="m"} 2.0', 'imagegate_cost_usd_total{model="m"} 0.04',
-                 'imagegate_retries_total{model="m"} 1.0',
-                 'imagegate_upstream_errors_total{channel="b",kind="server_error"} 1.0',
-                 'imagegate_channel_cooldowns_total{channel="b",reason="failures"} 1.0',
-                 'imagegate_channel_in_flight{channel="a"} 1.0',
-                 'imagegate_channel_state{channel="b",state="cooling"} 1.0',
-                 'imagegate_channel_state{channel="a",state="healthy"} 1.0'):
-        assert line in text
-    assert "_created" not in text
