@@ -1,13 +1,16 @@
 """Builders for in-process tests: the registry's models and fields, jobs built the way admission builds them,
-calls, channels with scripted providers, small images, config files, and keys in a ledger."""
+calls, channels with scripted providers, upstream replies and an HTTP client that records instead of sending,
+small images, config files, and keys in a ledger."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import orjson
 from PIL import Image
 
 from imagegate.catalog import Catalog, ModelSpec
@@ -21,6 +24,7 @@ from imagegate.ledger.prices import PriceTable
 from imagegate.normalise import normalise as normalise_values
 from imagegate.policy import Policy
 from imagegate.providers.base import Call, PartialSink, Provider, TaskLog
+from imagegate.providers.http import FilePart, Http, OnEvent, Reply
 from imagegate.providers.registry import Registry
 from imagegate.router import Channel, Router
 from imagegate.routing import Live, Routing
@@ -58,6 +62,45 @@ def channel(name: str, client: Provider, models: dict[str, str] | None = None, p
             provider: str = "openai") -> Channel:
     return Channel(name, provider, client, "http://u/v1", models or {"gpt-image-1": "gpt-image-1"}, priority,
                    weight, timeout, cap, health or Health())
+
+
+UPSTREAM_KEY = "k3yMaterial99"
+
+
+def reply(status: int, *, json: object = None, content: bytes = b"",
+          url: str = "https://api.bfl.ai/v1/flux-kontext-pro") -> Reply:
+    """An upstream's answer to a request that carried the channel's key (``UPSTREAM_KEY``): ``json``, else
+    ``content``."""
+    body = orjson.dumps(json) if json is not None else content
+    return Reply(status, {}, body, url, credential=UPSTREAM_KEY)
+
+
+@dataclass
+class Sent:
+    """One request a :class:`RecordingHttp` was asked to send."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    json: Any = None
+    data: dict[str, str] | None = None
+    files: list[FilePart] = field(default_factory=list)
+
+
+class RecordingHttp(Http):
+    """The providers' HTTP client without the network: each request is kept in ``sent`` and answered by
+    ``answer(url)`` (by default a 200 with ``body``)."""
+
+    def __init__(self, body: bytes = b"", answer: Callable[[str], Reply] | None = None) -> None:
+        super().__init__(timeout=1)
+        self.sent: list[Sent] = []
+        self.answer = answer or (lambda url: Reply(200, {}, body, url))
+
+    async def request(self, method: str, url: str, *, json: Any = None, content: bytes | None = None,
+                      data: dict[str, str] | None = None, files: list[FilePart] | None = None,
+                      headers: Mapping[str, str] | None = None, on_event: OnEvent | None = None) -> Reply:
+        self.sent.append(Sent(method, url, dict(headers or {}), json, data, list(files or [])))
+        return self.answer(url)
 
 
 def png_bytes(width: int = 64, height: int = 64, mode: str = "RGBA", fmt: str = "PNG",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from imagegate.context import begin
-from imagegate.dispatch import Dispatcher, Hooks
+from imagegate.dispatch import Dispatcher, Hooks, split
 from imagegate.errors import ApiError, ClientClosed, ContentPolicy, InvalidRequest, UpstreamError
 from imagegate.health import Health
 from imagegate.job import ImageJob
@@ -238,3 +238,7 @@ async def test_an_attempt_that_failed_before_any_partial_leaves_the_next_one_fre
     partials: list[str] = []
     await dispatcher.run(job(), Hooks(on_partial=lambda kind, data: partials.append(data)))
     assert partials == ["attempt 2"]
+
+
+def test_split() -> None:
+    assert split(10, 4) == [4, 4, 2] and split(3, 1) == [1, 1, 1] and split(2, 10) == [2]

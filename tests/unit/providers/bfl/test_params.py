@@ -1,20 +1,13 @@
+"""BFL requests (paths, bodies, the multi-reference image fields) and its submit and result answers."""
+
 from __future__ import annotations
 
-import orjson
 import pytest
 
-from imagegate.errors import ContentPolicy, InvalidRequest, RateLimited, UpstreamError
-from imagegate.providers.bfl.errors import status_failure, submit_failure
+from imagegate.errors import UpstreamError
 from imagegate.providers.bfl.params import Task, image_fields, parse_result, parse_submit, path, request_body
-from imagegate.providers.http import Reply
 from tests.factories import call
 from tests.factories import flux_job as job
-
-
-def answer(status: int, *, json: object = None, content: bytes = b"") -> Reply:
-    """An upstream answer to a request that carried the channel's key."""
-    body = orjson.dumps(json) if json is not None else content
-    return Reply(status, {}, body, "https://api.bfl.ai/v1/flux-kontext-pro", credential="k3yMaterial99")
 
 
 def test_path() -> None:
@@ -58,35 +51,3 @@ def test_result_answers() -> None:
     assert parse_result({"status": "Pending", "result": None}) == ("Pending", None)
     with pytest.raises(UpstreamError):
         parse_result({"result": {}})
-
-
-@pytest.mark.parametrize(("status", "kind", "code"), [
-    ("Request Moderated", ContentPolicy, "content_policy_violation"),
-    ("Content Moderated", ContentPolicy, "content_policy_violation"),
-    ("Error", UpstreamError, "upstream_error"), ("Failed", UpstreamError, "upstream_error"),
-])
-def test_terminal_statuses(status: str, kind: type[Exception], code: str) -> None:
-    failure = status_failure(status)
-    assert isinstance(failure, kind) and failure.code == code
-
-
-@pytest.mark.parametrize("status", ["Pending", "Ready", "Processing"])
-def test_statuses_that_are_not_failures(status: str) -> None:
-    assert status_failure(status) is None
-
-
-@pytest.mark.parametrize(("status", "body", "kind", "code", "param"), [
-    (422, {"detail": [{"loc": ["body", "input_image_3"], "msg": "bad image", "type": "x"}]}, InvalidRequest,
-     "invalid_value", "image"),
-    (422, {"detail": [{"loc": ["body", "webhook_url"], "msg": "bad", "type": "x"}]}, InvalidRequest,
-     "invalid_value", None),
-    (400, {"detail": "Prompt too long"}, InvalidRequest, "invalid_value", None),
-    (402, {"detail": "Insufficient credits"}, UpstreamError, "upstream_insufficient_credit", None),
-    (401, {"detail": "Not authenticated"}, UpstreamError, "upstream_auth_error", None),
-    (429, {"detail": "slow down"}, RateLimited, "rate_limit_exceeded", None),
-    (500, None, UpstreamError, "upstream_error", None),
-])
-def test_submit_failures(status: int, body: object, kind: type[Exception], code: str, param: str | None) -> None:
-    response = answer(status, json=body) if body is not None else answer(status, content=b"oops")
-    failure = submit_failure(response)
-    assert isinstance(failure, kind) and (failure.code, failure.param) == (code, param)
