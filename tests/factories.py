@@ -64,6 +64,16 @@ def channel(name: str, client: Provider, models: dict[str, str] | None = None, p
                    weight, timeout, cap, health or Health())
 
 
+class Clock:
+    """A clock to inject where the code takes one: it reads ``now``, which only the test moves."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 UPSTREAM_KEY = "k3yMaterial99"
 
 

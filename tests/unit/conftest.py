@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +26,21 @@ def cli_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "imagegate.toml"
     path.write_text(f'data_dir = "{tmp_path / "data"}"\nurl_ttl = 60\nport = 1\n')
     return path
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every ``asyncio.sleep`` of the test's own thread returns at once; the delays it asked for are kept here (0s
+    left out). Servers in other threads sleep for real."""
+    slept: list[float] = []
+    real_sleep, here = asyncio.sleep, threading.get_ident()
+
+    async def fake_sleep(delay: float, result: Any = None) -> Any:
+        if threading.get_ident() != here:
+            return await real_sleep(delay, result)
+        if delay > 0:
+            slept.append(delay)
+        return await real_sleep(0, result)
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    return slept
