@@ -116,7 +116,9 @@ class RecordingHttp(Http):
 def png_bytes(width: int = 64, height: int = 64, mode: str = "RGBA", fmt: str = "PNG",
               color: tuple[int, ...] = (200, 30, 30, 255), transparent_box: tuple[int, int, int, int] | None = None
               ) -> bytes:
-    img = Image.new(mode, (width, height), color if mode == "RGBA" else color[:3])
+    """An image's bytes: ``mode`` at ``width`` x ``height`` in ``color`` (as many bands as the mode has), saved as
+    ``fmt``; ``transparent_box`` is cut out fully transparent."""
+    img = Image.new(mode, (width, height), color[:len(mode)])
     if transparent_box is not None:
         img.paste((0, 0, 0, 0), transparent_box)
     buf = io.BytesIO()
