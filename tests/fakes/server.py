@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Self
 
 import uvicorn
 from starlette.applications import Starlette
@@ -50,7 +51,21 @@ class ThreadedServer:
         self._server = self._thread = None
 
 
-class Sink:
+class Served:
+    """A fake behind a :class:`ThreadedServer`, serving for a ``with`` block; ``origin`` is where it listens."""
+
+    server: ThreadedServer
+    origin = ""
+
+    def __enter__(self) -> Self:
+        self.origin = self.server.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.stop()
+
+
+class Sink(Served):
     """A foreign host: records every request it gets and answers like a task still running."""
 
     def __init__(self) -> None:
@@ -62,10 +77,3 @@ class Sink:
     async def _any(self, request: Request) -> Response:
         self.hits.append(str(request.url))
         return Response(b'{"status": "Pending"}', media_type="application/json")
-
-    def __enter__(self) -> Sink:
-        self.origin = self.server.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.stop()
