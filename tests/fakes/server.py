@@ -1,4 +1,4 @@
-"""Serve an ASGI app on a free 127.0.0.1 port from a daemon thread (for the async-task fakes)."""
+"""Serve an ASGI app on a free 127.0.0.1 port from a daemon thread (for the fakes)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ class ThreadedServer:
         self.port, self.origin = 0, ""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
 
     def start(self) -> str:
         """Start serving; returns the origin (``http://127.0.0.1:PORT``) once connections are accepted."""
