@@ -22,6 +22,11 @@ def generate(client: openai.OpenAI, **kwargs: Any) -> dict[str, Any]:
     return checked(client.images.with_raw_response.generate(**kwargs).http_response.json())
 
 
+def gen(client: openai.OpenAI, **kwargs: object) -> object:
+    """A flux-kontext-pro generation through the SDK, as it comes (for calls that must fail)."""
+    return client.images.generate(model="flux-kontext-pro", prompt="p", **kwargs)  # type: ignore[arg-type]
+
+
 def edit(client: openai.OpenAI, **kwargs: Any) -> dict[str, Any]:
     return checked(client.images.with_raw_response.edit(**kwargs).http_response.json())
 

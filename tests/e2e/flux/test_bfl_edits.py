@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import base64
-import io
 
 import openai
 import pytest
-from PIL import Image
 
 from tests.e2e.flux.helpers import edit
-from tests.e2e.helpers import RED, api_error, image_file, raised
+from tests.e2e.helpers import RED, api_error, decode, image_file, raised
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.harness import Gateway
-
-
-def decoded(value: str) -> Image.Image:
-    return Image.open(io.BytesIO(base64.b64decode(value)))
 
 
 def test_one_image_goes_as_input_image_and_keeps_its_ratio(bfl_client: openai.OpenAI, bfl: FakeBFL) -> None:
@@ -87,7 +81,7 @@ def test_a_mask_routes_the_edit_to_fill(bfl_client: openai.OpenAI, bfl: FakeBFL)
     sent = submitted.json
     assert set(sent) == {"prompt", "image", "mask", "output_format", "prompt_upsampling", "seed"}
     assert base64.b64decode(sent["image"]) == image[1]
-    converted = decoded(sent["mask"])
+    converted = decode(sent["mask"])
     assert (converted.mode, converted.size) == ("L", (300, 200))
     assert converted.getpixel((150, 100)) == 255 and converted.getpixel((10, 10)) == 0
     assert "aspect_ratio" not in body
@@ -151,4 +145,4 @@ def test_json_edits_reach_kontext_and_fill(bfl_gateway: Gateway, bfl: FakeBFL) -
     first, second = bfl.submitted()
     assert first.path == "/v1/flux-kontext-pro" and base64.b64decode(first.json["input_image"]) == image
     assert (first.json["seed"], first.json["aspect_ratio"]) == (4, "4:3")
-    assert second.path == "/v1/flux-pro-1.0-fill" and decoded(second.json["mask"]).getpixel((10, 10)) == 255
+    assert second.path == "/v1/flux-pro-1.0-fill" and decode(second.json["mask"]).getpixel((10, 10)) == 255

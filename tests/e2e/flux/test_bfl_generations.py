@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 
 import httpx
@@ -11,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.e2e.flux.helpers import generate, usage_row
-from tests.e2e.helpers import api_error, raised
+from tests.e2e.helpers import api_error, decode, raised
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.task_upstream import RATIO_SIZES
 from tests.harness import Gateway
@@ -110,7 +109,7 @@ def test_output_format(bfl_client: openai.OpenAI, bfl: FakeBFL, fmt: str, pil: s
     body = generate(bfl_client, model="flux-kontext-pro", prompt="p", output_format=fmt, response_format="b64_json")
     assert bfl.submitted()[-1].json["output_format"] == fmt
     assert body["output_format"] == fmt
-    image = Image.open(io.BytesIO(base64.b64decode(body["data"][0]["b64_json"])))
+    image = decode(body["data"][0]["b64_json"])
     assert image.format == pil
     assert (body["data"][0]["width"], body["data"][0]["height"]) == image.size
 

@@ -6,16 +6,12 @@ from __future__ import annotations
 import openai
 import pytest
 
-from tests.e2e.flux.helpers import generate, in_thread
+from tests.e2e.flux.helpers import gen, generate, in_thread
 from tests.e2e.helpers import api_error, raised, wait_for
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.server import Sink
 from tests.fakes.task_upstream import detail
 from tests.harness import Gateway
-
-
-def gen(client: openai.OpenAI, **kwargs: object) -> object:
-    return client.images.generate(model="flux-kontext-pro", prompt="p", **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("status", ["Request Moderated", "Content Moderated"])

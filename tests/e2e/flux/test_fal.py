@@ -7,15 +7,11 @@ import base64
 import openai
 import pytest
 
-from tests.e2e.flux.helpers import edit, generate
+from tests.e2e.flux.helpers import edit, gen, generate
 from tests.e2e.helpers import RED, api_error, image_file, raised
 from tests.fakes.fal_upstream import FakeFal
 from tests.fakes.server import Sink
 from tests.fakes.task_upstream import RATIO_SIZES
-
-
-def gen(client: openai.OpenAI, **kwargs: object) -> object:
-    return client.images.generate(model="flux-kontext-pro", prompt="p", **kwargs)  # type: ignore[arg-type]
 
 
 def test_generation(fal_client: openai.OpenAI, fal: FakeFal) -> None:
