@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.factories import write
 from tests.harness import SETTING_PREFIXES
 
 
@@ -23,9 +24,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def cli_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A config file for CLI commands (data in ``tmp_path``, ``url_ttl = 60``, ``port = 1``), with an OpenAI key."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
-    path = tmp_path / "imagegate.toml"
-    path.write_text(f'data_dir = "{tmp_path / "data"}"\nurl_ttl = 60\nport = 1\n')
-    return path
+    return write(tmp_path, f'data_dir = "{tmp_path / "data"}"\nurl_ttl = 60\nport = 1\n')
 
 
 @pytest.fixture

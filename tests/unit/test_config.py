@@ -71,9 +71,7 @@ def test_public_url_defaults_to_listen_address(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_the_loader_keeps_the_file_chosen_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
-    first.write_text("url_ttl = 60\n")
-    second.write_text("url_ttl = 70\n")
+    first, second = write(tmp_path, "url_ttl = 60\n", "first.toml"), write(tmp_path, "url_ttl = 70\n", "second.toml")
     monkeypatch.setenv("IMAGEGATE_CONFIG", str(first))
     loader = SettingsLoader.at_start(port=9000)
     monkeypatch.setenv("IMAGEGATE_CONFIG", str(second))
