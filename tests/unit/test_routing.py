@@ -18,6 +18,7 @@ pytestmark = pytest.mark.usefixtures("clean_env")
 
 BFL_MODELS = dict(REGISTRY["bfl"].env.models)  # type: ignore[union-attr]
 FAL_MODELS = dict(REGISTRY["fal"].env.models)  # type: ignore[union-attr]
+DALL_E_2 = '["dall-e-2"]'
 
 
 def all_channels(settings: Settings) -> list[ChannelConfig]:
@@ -139,11 +140,11 @@ def test_unservable_channels_are_refused(tmp_path: Path, text: str, message: str
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    (channel_table(extra='base_ur = "http://x"'), "channel 'a': unknown key 'base_ur' for provider 'openai'; did you "
-                                                  "mean 'base_url'?"),
-    (channel_table() + channel_table("b", "wieght = 2"),
+    (channel_table(extra='base_ur = "http://x"', models=DALL_E_2),
+     "channel 'a': unknown key 'base_ur' for provider 'openai'; did you mean 'base_url'?"),
+    (channel_table(models=DALL_E_2) + channel_table("b", "wieght = 2", DALL_E_2),
      "channel 'b': unknown key 'wieght' for provider 'openai'; did you mean 'weight'?"),
-    (channel_table(extra='api_versoin = "1"\nprovider = "azure-openai"'),
+    (channel_table(extra='api_versoin = "1"\nprovider = "azure-openai"', models=DALL_E_2),
      "channel 'a': unknown key 'api_versoin' for provider 'azure-openai'; did you mean 'api_version'?"),
 ])
 def test_an_unknown_channel_key_is_refused_when_the_channels_are_built(tmp_path: Path, text: str,

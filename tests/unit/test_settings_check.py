@@ -51,7 +51,7 @@ def test_known_and_foreign_variables_pass(tmp_path: Path, monkeypatch: pytest.Mo
 @pytest.mark.parametrize(("text", "message"), [
     ("mastr_key = 'm'\n", "unknown key 'mastr_key'; did you mean 'master_key'?"),
     ("zzz = 1\n", "unknown key 'zzz'"),
-    (channel_table(extra="poll = { interva = 1 }"),
+    (channel_table(extra="poll = { interva = 1 }", models='["dall-e-2"]'),
      "channels[0].poll: unknown key 'interva'; did you mean 'interval'?"),
     ("[models.mini]\nlike = 'dall-e-2'\nsize = ['1024x1024']\n",
      "models.mini: unknown key 'size'; did you mean 'sizes'?"),
