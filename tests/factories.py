@@ -1,6 +1,6 @@
 """Builders for in-process tests: the registry's models and fields, jobs built the way admission builds them,
-calls, channels with scripted providers, upstream replies and an HTTP client that records instead of sending,
-small images, config files, and keys in a ledger."""
+calls, channels with scripted providers, upstream replies and an HTTP client that records instead of sending, a
+clock to inject, small images, config files, and keys in a ledger."""
 
 from __future__ import annotations
 
