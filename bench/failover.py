@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from imagegate.health import Health
 from imagegate.router import Channel, Router
 from tests.e2e.channels import channel, write_config
-from tests.e2e.conftest import MASTER, start_gateway, stop_gateway
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, running
 
 
 @dataclass
@@ -78,16 +78,13 @@ def run(scenario: Scenario, args: argparse.Namespace) -> tuple[float, float, flo
             tempfile.TemporaryDirectory() as tmp:
         config = write_config(Path(tmp) / "bench.toml", channel("a", steady, ["gpt-image-1"]),
                               channel("b", flaky, ["gpt-image-1"]), **scenario.settings)
-        gateway = start_gateway(Path(tmp), {}, config)
-        try:
+        with running(Path(tmp), {}, config) as gateway:
             asyncio.run(load(gateway.url, 2 * args.concurrency, args.concurrency))  # warm-up, both healthy
             for fake in (steady, flaky):
                 fake.reset()
                 fake.delay = args.delay
             flaky.failure_rate = scenario.failure_rate
             latencies, ok = asyncio.run(load(gateway.url, args.requests, args.concurrency))
-        finally:
-            stop_gateway(gateway)
         upstream_calls = len(steady.image_requests) + len(flaky.image_requests)
     print(f"  {scenario.name:<38} success {ok / args.requests:7.2%}  p50 {percentile(latencies, .5) * 1000:6.0f} ms"
           f"  p95 {percentile(latencies, .95) * 1000:6.0f} ms  p99 {percentile(latencies, .99) * 1000:6.0f} ms"

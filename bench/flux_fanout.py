@@ -20,8 +20,8 @@ from pathlib import Path
 
 import openai
 
-from tests.e2e.conftest import MASTER, Gateway, start_gateway, stop_gateway
 from tests.fakes.bfl_upstream import FakeBFL
+from tests.harness import MASTER, Gateway, running
 
 
 async def one_fan_out(gateway: Gateway) -> tuple[float, int]:
@@ -48,8 +48,7 @@ def main() -> None:
     with FakeBFL() as bfl, tempfile.TemporaryDirectory(prefix="imagegate-bench-") as tmp:
         bfl.pending_polls, bfl.task_seconds = 0, args.task_seconds
         bfl.caps = {"flux-kontext-max": 6}
-        gateway = start_gateway(Path(tmp), {"BFL_API_KEY": bfl.api_key, "BFL_BASE_URL": bfl.origin, "FAL_KEY": ""})
-        try:
+        with running(Path(tmp), {"BFL_API_KEY": bfl.api_key, "BFL_BASE_URL": bfl.origin, "FAL_KEY": ""}) as gateway:
             wall, images = asyncio.run(one_fan_out(gateway))
             print(f"n=10 flux-kontext-pro, tasks of {args.task_seconds:g} s: {wall:.2f} s wall, {images} images, "
                   f"peak {bfl.max_active} tasks in flight")
@@ -61,8 +60,6 @@ def main() -> None:
             print(f"{args.requests} concurrent n=1 flux-kontext-max (cap 6), tasks of {args.task_seconds:g} s: "
                   f"{wall:.2f} s wall ({waves} waves of 6: {wall / waves:.2f} s each), {images} images, "
                   f"peak {bfl.max_by_model['flux-kontext-max']} in flight, {bfl.rejected} refused with 429")
-        finally:
-            stop_gateway(gateway)
 
 
 if __name__ == "__main__":

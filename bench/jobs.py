@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 import redis
 
-from tests.e2e.conftest import MASTER, Gateway, start_gateway, stop_gateway
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, Gateway, openai_env, running
 
 REDIS = "redis://127.0.0.1:6379/0"
 AUTH = {"Authorization": f"Bearer {MASTER}"}
@@ -36,12 +36,8 @@ AUTH = {"Authorization": f"Bearer {MASTER}"}
 
 @contextmanager
 def gateway(env: dict[str, str]) -> Iterator[Gateway]:
-    with tempfile.TemporaryDirectory(prefix="imagegate-bench-") as tmp:
-        gw = start_gateway(Path(tmp), env)
-        try:
-            yield gw
-        finally:
-            stop_gateway(gw)
+    with tempfile.TemporaryDirectory(prefix="imagegate-bench-") as tmp, running(Path(tmp), env) as gw:
+        yield gw
 
 
 def first_byte(gw: Gateway, body: dict[str, object]) -> tuple[float, float, float]:
@@ -61,8 +57,7 @@ def streaming(seconds: float) -> None:
     with FakeOpenAI() as openai_fake, FakeBFL() as bfl:
         openai_fake.stream_gap = seconds / 3
         bfl.pending_polls, bfl.task_seconds = 0, seconds
-        env = {"OPENAI_API_KEY": openai_fake.api_key, "OPENAI_BASE_URL": openai_fake.base_url,
-               "BFL_API_KEY": bfl.api_key, "BFL_BASE_URL": bfl.origin, "FAL_KEY": ""}
+        env = {**openai_env(openai_fake), "BFL_API_KEY": bfl.api_key, "BFL_BASE_URL": bfl.origin, "FAL_KEY": ""}
         with gateway(env) as gw:
             for label, body in (("gpt-image-1, 2 partials", {"model": "gpt-image-1", "partial_images": 2}),
                                 ("flux-kontext-pro (keep-alives)", {"model": "flux-kontext-pro"})):
@@ -88,7 +83,7 @@ def count_done(data_dir: Path) -> int:
 
 def throughput(count: int) -> None:
     with FakeOpenAI() as fake:
-        base = {"OPENAI_API_KEY": fake.api_key, "OPENAI_BASE_URL": fake.base_url, "IMAGEGATE_JOB_WORKERS": "32"}
+        base = {**openai_env(fake), "IMAGEGATE_JOB_WORKERS": "32"}
         for label, extra in (("in-process queue", {}),
                              ("Redis stream", {"IMAGEGATE_REDIS_URL": REDIS,
                                                "IMAGEGATE_REDIS_PREFIX": f"bench-{uuid.uuid4().hex[:6]}"})):

@@ -34,8 +34,8 @@ from imagegate.ledger import Database, Keys, UsageRecorder, UsageRow
 from imagegate.ledger.budget import Budgets, settle
 from imagegate.ledger.limits import KeyCreate
 from imagegate.ledger.usage import insert
-from tests.e2e.conftest import MASTER, start_gateway, stop_gateway
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, openai_env, running
 
 BODY = {"model": "dall-e-2", "prompt": "a cat", "size": "256x256"}  # $0.016
 
@@ -101,19 +101,16 @@ async def fire(url: str, key: str, count: int, concurrency: int) -> tuple[float,
 
 
 def budget_runs(url: str, data_dir: Path, upstream: FakeOpenAI) -> list[tuple[str, float, int]]:
-    env = {"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url, "IMAGEGATE_DATABASE_URL": url,
+    env = {**openai_env(upstream), "IMAGEGATE_DATABASE_URL": url,
            "IMAGEGATE_KEY_CACHE_TTL": "2"}  # the default; the tests turn the cache off
-    gateway = start_gateway(data_dir, env)
     results = []
-    try:
+    with running(data_dir, env) as gateway:
         for count, fits in ((50, 10), (500, 100), (500, None)):
             budget = {"budget_usd": str(Decimal("0.016") * fits)} if fits else {}
             response = httpx.post(f"{gateway.url}/admin/keys", headers={"Authorization": f"Bearer {MASTER}"},
                                   json={"name": f"bench-{count}-{fits}", **budget})
             rate, ok = asyncio.run(fire(gateway.url, response.json()["key"], count, 50))
             results.append((f"{count} requests, " + (f"budget fits {fits}" if fits else "no budget"), rate, ok))
-    finally:
-        stop_gateway(gateway)
     return results
 
 

@@ -1,13 +1,16 @@
 """Builders for in-process tests: the registry's models and fields, jobs built the way admission builds them,
-calls, channels with scripted providers, and small images."""
+calls, channels with scripted providers, upstream replies and an HTTP client that records instead of sending, a
+clock to inject, small images, config files, and keys in a ledger."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import orjson
 from PIL import Image
 
 from imagegate.catalog import Catalog, ModelSpec
@@ -15,10 +18,13 @@ from imagegate.fields import FieldTable
 from imagegate.health import Health
 from imagegate.imaging import inspect
 from imagegate.job import ImageJob, InputImage, Upload
+from imagegate.ledger import Keys
+from imagegate.ledger.limits import KeyCreate
 from imagegate.ledger.prices import PriceTable
 from imagegate.normalise import normalise as normalise_values
 from imagegate.policy import Policy
 from imagegate.providers.base import Call, PartialSink, Provider, TaskLog
+from imagegate.providers.http import FilePart, Http, OnEvent, Reply
 from imagegate.providers.registry import Registry
 from imagegate.router import Channel, Router
 from imagegate.routing import Live, Routing
@@ -26,6 +32,7 @@ from imagegate.routing import Live, Routing
 REGISTRY = Registry.load()
 FIELDS = FieldTable.build(REGISTRY.fields())
 BUILTIN: dict[str, ModelSpec] = REGISTRY.models()
+PRICES = REGISTRY.prices()
 
 
 def coerce(endpoint: str, raw: dict[str, Any]) -> dict[str, Any]:
@@ -57,10 +64,61 @@ def channel(name: str, client: Provider, models: dict[str, str] | None = None, p
                    weight, timeout, cap, health or Health())
 
 
+class Clock:
+    """A clock to inject where the code takes one: it reads ``now``, which only the test moves."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+UPSTREAM_KEY = "k3yMaterial99"
+
+
+def reply(status: int, *, json: object = None, content: bytes = b"",
+          url: str = "https://api.bfl.ai/v1/flux-kontext-pro") -> Reply:
+    """An upstream's answer to a request that carried the channel's key (``UPSTREAM_KEY``): ``json``, else
+    ``content``."""
+    body = orjson.dumps(json) if json is not None else content
+    return Reply(status, {}, body, url, credential=UPSTREAM_KEY)
+
+
+@dataclass
+class Sent:
+    """One request a :class:`RecordingHttp` was asked to send."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    json: Any = None
+    data: dict[str, str] | None = None
+    files: list[FilePart] = field(default_factory=list)
+
+
+class RecordingHttp(Http):
+    """The providers' HTTP client without the network: each request is kept in ``sent`` and answered by
+    ``answer(url)`` (by default a 200 with ``body``)."""
+
+    def __init__(self, body: bytes = b"", answer: Callable[[str], Reply] | None = None) -> None:
+        super().__init__(timeout=1)
+        self.sent: list[Sent] = []
+        self.answer = answer or (lambda url: Reply(200, {}, body, url))
+
+    async def request(self, method: str, url: str, *, json: Any = None, content: bytes | None = None,
+                      data: dict[str, str] | None = None, files: list[FilePart] | None = None,
+                      headers: Mapping[str, str] | None = None, on_event: OnEvent | None = None) -> Reply:
+        self.sent.append(Sent(method, url, dict(headers or {}), json, data, list(files or [])))
+        return self.answer(url)
+
+
 def png_bytes(width: int = 64, height: int = 64, mode: str = "RGBA", fmt: str = "PNG",
               color: tuple[int, ...] = (200, 30, 30, 255), transparent_box: tuple[int, int, int, int] | None = None
               ) -> bytes:
-    img = Image.new(mode, (width, height), color if mode == "RGBA" else color[:3])
+    """An image's bytes: ``mode`` at ``width`` x ``height`` in ``color`` (as many bands as the mode has), saved as
+    ``fmt``; ``transparent_box`` is cut out fully transparent."""
+    img = Image.new(mode, (width, height), color[:len(mode)])
     if transparent_box is not None:
         img.paste((0, 0, 0, 0), transparent_box)
     buf = io.BytesIO()
@@ -84,6 +142,11 @@ def write(tmp_path: Path, text: str, name: str = "imagegate.toml") -> Path:
     return path
 
 
+def channel_table(name: str = "a", extra: str = "", models: str = '["gpt-image-1"]') -> str:
+    """One ``[[channels]]`` table of a config file, with ``extra`` lines of its own."""
+    return f'[[channels]]\nname = "{name}"\nbase_url = "http://h/v1"\nmodels = {models}\n{extra}\n'
+
+
 def flux_job(endpoint: str = "generations", model: str = "flux-kontext-pro", images: list[InputImage] | None = None,
              mask: InputImage | None = None, **raw: Any) -> ImageJob:
     return job(endpoint, model, images, mask, **raw)
@@ -91,4 +154,10 @@ def flux_job(endpoint: str = "generations", model: str = "flux-kontext-pro", ima
 
 def live(router: Router, policy: Policy | None = None) -> Live:
     """The routing a dispatcher reads: ``router`` and ``policy`` over the registry's models and prices."""
-    return Live(Routing(Catalog(BUILTIN), router, PriceTable(REGISTRY.prices()), policy or Policy()))
+    return Live(Routing(Catalog(BUILTIN), router, PriceTable(PRICES), policy or Policy()))
+
+
+async def make_key(keys: Keys, name: str = "k", **limits: object) -> int:
+    """A key with these limits in the ledger; its id."""
+    record, _ = await keys.create(KeyCreate(name=name, **limits))  # type: ignore[arg-type]
+    return record.id

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from tests.e2e.helpers import wait_for
 from tests.fakes.openai_upstream import FakeOpenAI
-
-from .conftest import Gateway
+from tests.harness import Gateway
 
 IMAGE_MODELS = ("gpt-image-1", "dall-e-2", "dall-e-3")
 
@@ -43,17 +41,6 @@ def write_config(path: Path, *channels: str, **settings: Any) -> Path:
                      for k, v in settings.items() if isinstance(v, dict))
     path.write_text(top + "\n".join(channels) + tables)
     return path
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    """Poll ``check`` until it returns something truthy; a generous bound, never a timing assertion."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def channel_state(gateway: Gateway, name: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from .conftest import Gateway
+from tests.harness import Gateway
 
 
 def new_key(gateway: Gateway, **limits: Any) -> tuple[str, dict[str, Any]]:

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import Gateway
+from tests.harness import Gateway
+
 from .ledger_tools import generate, micros, new_key
 
 

@@ -8,12 +8,13 @@ from pathlib import Path
 import openai
 import pytest
 
+from tests.factories import png_bytes
 from tests.fakes.azure_upstream import FakeAzureOpenAI
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway, running
 
 from .channels import channel, write_config
-from .conftest import Gateway, start_gateway, stop_gateway
-from .helpers import decode, png
+from .helpers import decode
 
 DEPLOYMENTS = {"img-prod": "gpt-image-1", "dalle3-eu": "dall-e-3"}
 
@@ -35,9 +36,8 @@ def gateway(fakes: tuple[FakeAzureOpenAI, FakeOpenAI], tmp_path_factory: pytest.
                 api_key="env:AZURE_TEST_KEY"),
         retry_backoff=0.01,
     )
-    gw = start_gateway(data_dir, {"AZURE_TEST_KEY": azure.api_key}, config)
-    yield gw
-    stop_gateway(gw)
+    with running(data_dir, {"AZURE_TEST_KEY": azure.api_key}, config) as gw:
+        yield gw
 
 
 @pytest.fixture(autouse=True)
@@ -62,21 +62,18 @@ def test_azure_takes_over_when_openai_fails(gateway: Gateway, fakes: tuple[FakeA
     azure, direct = fakes
     direct.fail_next("status", status=500)
     with gateway.client() as client:
-        result = client.images.edit(model="gpt-image-1", prompt="p", image=[("a.png", png(32, 32))])
+        result = client.images.edit(model="gpt-image-1", prompt="p", image=[("a.png", png_bytes(32, 32))])
     assert len(result.data) == 1
     assert len(direct.image_requests) == 1
     assert azure.last.path == "/openai/deployments/img-prod/images/edits"
-    assert azure.last.files[0].data == png(32, 32) and "model" not in azure.last.form
+    assert azure.last.files[0].data == png_bytes(32, 32) and "model" not in azure.last.form
 
 
 def test_azure_answers_404_for_a_wrong_deployment(tmp_path: Path, fakes: tuple[FakeAzureOpenAI, FakeOpenAI]) -> None:
     azure, _ = fakes
     config = write_config(tmp_path / "imagegate.toml",
                           channel("azure", azure, {"dall-e-3": "no-such-deployment"}, provider="azure-openai"))
-    gw = start_gateway(tmp_path, {}, config)
-    try:
+    with running(tmp_path, {}, config) as gw:
         with pytest.raises(openai.APIStatusError) as err, gw.client() as client:
             client.images.generate(model="dall-e-3", prompt="p")
         assert err.value.status_code == 502 and err.value.body["code"] == "upstream_error"  # type: ignore[index]
-    finally:
-        stop_gateway(gw)

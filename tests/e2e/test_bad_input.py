@@ -16,7 +16,6 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -25,9 +24,10 @@ import openai
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import MASTER, SECRET, Gateway, start_gateway, stop_gateway
-from tests.e2e.helpers import check_envelope
+from tests.e2e.helpers import BLANK, api_error, check_envelope, image_file
+from tests.factories import png_bytes
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, SECRET, Gateway, openai_env, running
 
 MB = 1024 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -40,45 +40,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 
 
 
-def api_error(failure: openai.APIStatusError | httpx.Response, status: int, *, param: str | None,
-              code: str | None) -> dict[str, Any]:
-    """Assert an SDK exception or a raw response is ``status`` with this ``param`` and ``code``."""
-    if isinstance(failure, openai.APIStatusError):
-        assert failure.status_code == status, (failure.status_code, failure.body)
-        error = check_envelope(failure.response.json())
-        assert failure.body == error  # the SDK exposes the inner ``error`` object
-    else:
-        assert failure.status_code == status, (failure.status_code, failure.text)
-        assert failure.headers["content-type"].startswith("application/json"), failure.headers
-        error = check_envelope(failure.json())
-    assert error["param"] == param, error
-    assert error["code"] == code, error
-    assert "Traceback" not in (failure.response.text if isinstance(failure, openai.APIStatusError)
-                               else failure.text)
-    return error
-
-
 def still_serving(gateway: Gateway) -> None:
     """A good request after the failures above still works."""
     with gateway.client() as client:
         result = client.images.generate(model="dall-e-2", prompt="still here", size="256x256",
                                         response_format="b64_json")
     assert len(result.data) == 1 and result.data[0].b64_json
-
-
-@lru_cache(maxsize=64)
-def image_bytes(width: int, height: int, mode: str = "RGBA", fmt: str = "PNG") -> bytes:
-    buf = io.BytesIO()
-    Image.new(mode, (width, height)).save(buf, fmt)  # black; RGBA is fully transparent
-    return buf.getvalue()
-
-
-def png(width: int = 64, height: int = 64, mode: str = "RGBA") -> tuple[str, bytes, str]:
-    return ("image.png", image_bytes(width, height, mode), "image/png")
-
-
-def jpeg(width: int = 64, height: int = 64) -> tuple[str, bytes, str]:
-    return ("image.jpg", image_bytes(width, height, "RGB", "JPEG"), "image/jpeg")
 
 
 def blob(size: int, name: str = "big.png") -> tuple[str, bytes, str]:
@@ -88,7 +55,7 @@ def blob(size: int, name: str = "big.png") -> tuple[str, bytes, str]:
 
 def claimed_size_png(width: int, height: int) -> bytes:
     """A tiny 1x1 PNG whose IHDR claims ``width`` x ``height`` (CRC fixed up): a decompression bomb header."""
-    data = image_bytes(1, 1, "1")
+    data = png_bytes(1, 1, "1", color=BLANK)
     assert data[12:16] == b"IHDR"
     ihdr = struct.pack(">II", width, height) + data[24:29]
     crc = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr) & 0xFFFFFFFF)
@@ -116,10 +83,10 @@ def test_generation_without_prompt(client: openai.OpenAI, gateway: Gateway) -> N
 
 def test_edit_without_prompt(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), prompt=openai.omit)
+        client.images.edit(model="gpt-image-1", image=image_file(), prompt=openai.omit)
     api_error(info.value, 400, param="prompt", code="missing_required_parameter")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="dall-e-2", image=png(), prompt="")
+        client.images.edit(model="dall-e-2", image=image_file(), prompt="")
     api_error(info.value, 400, param="prompt", code="missing_required_parameter")
 
 
@@ -138,7 +105,7 @@ def test_prompt_too_long(client: openai.OpenAI, upstream: FakeOpenAI, model: str
 
 def test_edit_prompt_too_long(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="dall-e-2", image=png(), prompt="a" * 1001)
+        client.images.edit(model="dall-e-2", image=image_file(), prompt="a" * 1001)
     api_error(info.value, 400, param="prompt", code="string_above_max_length")
 
 
@@ -152,10 +119,10 @@ def test_n_out_of_range(client: openai.OpenAI, upstream: FakeOpenAI, n: int, cod
         client.images.generate(model="dall-e-2", prompt="a cat", n=n)
     api_error(info.value, 400, param="n", code=code)
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), prompt="a cat", n=n)
+        client.images.edit(model="gpt-image-1", image=image_file(), prompt="a cat", n=n)
     api_error(info.value, 400, param="n", code=code)
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.create_variation(model="dall-e-2", image=png(), n=n)
+        client.images.create_variation(model="dall-e-2", image=image_file(), n=n)
     api_error(info.value, 400, param="n", code=code)
     assert upstream.image_requests == []
 
@@ -168,7 +135,7 @@ def test_dall_e_3_n_fans_out(client: openai.OpenAI, upstream: FakeOpenAI) -> Non
 
 
 def test_dall_e_2_edit_takes_n(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
-    result = client.images.edit(model="dall-e-2", image=png(), prompt="a hat", n=3, size="256x256",
+    result = client.images.edit(model="dall-e-2", image=image_file(), prompt="a hat", n=3, size="256x256",
                                 response_format="b64_json")
     assert len(result.data) == 3
     assert upstream.last.form["n"] == ["3"]
@@ -184,7 +151,7 @@ def test_n_not_a_number(client: openai.OpenAI, n: Any) -> None:
 @pytest.mark.parametrize("n", ["two", "", "1e3"])
 def test_n_not_a_number_multipart(client: openai.OpenAI, n: str) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), prompt="a cat", n=n)  # type: ignore[arg-type]
+        client.images.edit(model="gpt-image-1", image=image_file(), prompt="a cat", n=n)  # type: ignore[arg-type]
     api_error(info.value, 400, param="n", code="invalid_type")
 
 
@@ -206,10 +173,10 @@ def test_invalid_size(client: openai.OpenAI, model: str, size: str) -> None:
 
 def test_invalid_size_on_edit_and_variation(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), prompt="a cat", size="256x256")
+        client.images.edit(model="gpt-image-1", image=image_file(), prompt="a cat", size="256x256")
     api_error(info.value, 400, param="size", code="invalid_size")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.create_variation(model="dall-e-2", image=png(), size="1024x1536")  # type: ignore[arg-type]
+        client.images.create_variation(model="dall-e-2", image=image_file(), size="1024x1536")  # type: ignore[arg-type]
     api_error(info.value, 400, param="size", code="invalid_size")
 
 
@@ -261,7 +228,7 @@ def test_gpt_image_fields_on_dall_e_3(client: openai.OpenAI, upstream: FakeOpenA
 
 def test_gpt_image_field_on_dall_e_2_edit(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="dall-e-2", image=png(), prompt="a cat", input_fidelity="high")
+        client.images.edit(model="dall-e-2", image=image_file(), prompt="a cat", input_fidelity="high")
     api_error(info.value, 400, param="input_fidelity", code="unsupported_parameter")
 
 
@@ -282,7 +249,7 @@ def test_invalid_response_format(client: openai.OpenAI, value: str) -> None:
         client.images.generate(model="dall-e-2", prompt="a cat", response_format=value)  # type: ignore[arg-type]
     api_error(info.value, 400, param="response_format", code="invalid_value")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.create_variation(image=png(), response_format=value)  # type: ignore[arg-type]
+        client.images.create_variation(image=image_file(), response_format=value)  # type: ignore[arg-type]
     api_error(info.value, 400, param="response_format", code="invalid_value")
 
 
@@ -291,7 +258,7 @@ def test_transparent_background_with_jpeg(client: openai.OpenAI, upstream: FakeO
         client.images.generate(model="gpt-image-1", prompt="a logo", background="transparent", output_format="jpeg")
     api_error(info.value, 400, param="background", code="invalid_value")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), prompt="a logo", background="transparent",
+        client.images.edit(model="gpt-image-1", image=image_file(), prompt="a logo", background="transparent",
                            output_format="jpeg")
     api_error(info.value, 400, param="background", code="invalid_value")
     assert upstream.image_requests == []
@@ -302,7 +269,7 @@ def test_stream_bad_values(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
         client.images.generate(model="dall-e-3", prompt="a cat", stream=True, response_format="url")
     api_error(info.value, 400, param="response_format", code="invalid_value")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), prompt="a cat", stream=True, response_format="url")
+        client.images.edit(model="gpt-image-1", image=image_file(), prompt="a cat", stream=True, response_format="url")
     api_error(info.value, 400, param="response_format", code="invalid_value")
     with pytest.raises(openai.BadRequestError) as info:
         client.images.generate(model="gpt-image-1", prompt="a cat", extra_body={"stream": "maybe"})
@@ -322,10 +289,10 @@ def test_unknown_model(client: openai.OpenAI, model: str) -> None:
 
 def test_unknown_model_on_edit_and_variation(client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError) as info:
-        client.images.edit(model="dall-e-4", image=png(), prompt="a cat")
+        client.images.edit(model="dall-e-4", image=image_file(), prompt="a cat")
     api_error(info.value, 404, param="model", code="model_not_found")
     with pytest.raises(openai.NotFoundError) as info:
-        client.images.create_variation(model="dall-e-4", image=png())
+        client.images.create_variation(model="dall-e-4", image=image_file())
     api_error(info.value, 404, param="model", code="model_not_found")
 
 
@@ -337,13 +304,13 @@ def test_model_not_a_string(gateway: Gateway) -> None:
 
 def test_model_on_wrong_endpoint(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="dall-e-3", image=png(), prompt="a cat")
+        client.images.edit(model="dall-e-3", image=image_file(), prompt="a cat")
     api_error(info.value, 400, param="model", code="unsupported_model")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.create_variation(model="gpt-image-1", image=png())
+        client.images.create_variation(model="gpt-image-1", image=image_file())
     api_error(info.value, 400, param="model", code="unsupported_model")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.create_variation(model="dall-e-3", image=png())
+        client.images.create_variation(model="dall-e-3", image=image_file())
     api_error(info.value, 400, param="model", code="unsupported_model")
     assert upstream.image_requests == []
 
@@ -353,13 +320,13 @@ def test_unknown_field(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
         client.images.generate(model="dall-e-2", prompt="a cat", extra_body={"foo": 1})
     api_error(info.value, 400, param="foo", code="unknown_parameter")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), prompt="a cat", extra_body={"foo": "1"})
+        client.images.edit(model="gpt-image-1", image=image_file(), prompt="a cat", extra_body={"foo": "1"})
     api_error(info.value, 400, param="foo", code="unknown_parameter")
     with pytest.raises(openai.BadRequestError) as info:  # fields of another endpoint are unknown here
-        client.images.create_variation(model="dall-e-2", image=png(), extra_body={"prompt": "a cat"})
+        client.images.create_variation(model="dall-e-2", image=image_file(), extra_body={"prompt": "a cat"})
     api_error(info.value, 400, param="prompt", code="unknown_parameter")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), prompt="a cat", extra_body={"style": "vivid"})
+        client.images.edit(model="gpt-image-1", image=image_file(), prompt="a cat", extra_body={"style": "vivid"})
     api_error(info.value, 400, param="style", code="unknown_parameter")
     assert upstream.image_requests == []
 
@@ -391,7 +358,7 @@ def test_json_body_too_large(gateway: Gateway) -> None:
 def test_multipart_on_generations(gateway: Gateway) -> None:
     with gateway.http() as http:
         response = http.post("/v1/images/generations", data={"model": "dall-e-2", "prompt": "a cat"},
-                             files={"image": png()})
+                             files={"image": image_file()})
     api_error(response, 400, param=None, code="invalid_json")
 
 
@@ -459,7 +426,7 @@ def test_multipart_truncated_mid_file(gateway: Gateway) -> None:
             f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
             "Content-Type: image/png\r\n\r\n").encode()
     with gateway.http() as http:
-        response = http.post("/v1/images/edits", content=head + image_bytes(64, 64)[:40],
+        response = http.post("/v1/images/edits", content=head + png_bytes(64, 64, color=BLANK)[:40],
                              headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
     assert response.status_code == 400, response.text
     check_envelope(response.json())
@@ -470,13 +437,13 @@ def test_multipart_truncated_mid_file(gateway: Gateway) -> None:
 def test_multipart_unknown_file_field_and_duplicates(gateway: Gateway) -> None:
     with gateway.http() as http:
         response = http.post("/v1/images/edits", data={"prompt": "a cat", "model": "gpt-image-1"},
-                             files={"picture": png()})
+                             files={"picture": image_file()})
         api_error(response, 400, param="picture", code="unknown_parameter")
         response = http.post("/v1/images/edits", data={"prompt": ["a cat", "a dog"], "model": "gpt-image-1"},
-                             files={"image": png()})
+                             files={"image": image_file()})
         api_error(response, 400, param="prompt", code="invalid_value")
         response = http.post("/v1/images/edits", data={"prompt": "a cat", "model": "gpt-image-1"},
-                             files=[("image", png()), ("mask", png()), ("mask", png())])
+                             files=[("image", image_file()), ("mask", image_file()), ("mask", image_file())])
         api_error(response, 400, param="mask", code="invalid_value")
     still_serving(gateway)
 
@@ -484,7 +451,7 @@ def test_multipart_unknown_file_field_and_duplicates(gateway: Gateway) -> None:
 def test_edit_without_image(gateway: Gateway) -> None:
     with gateway.http() as http:
         response = http.post("/v1/images/edits", data={"prompt": "a cat", "model": "gpt-image-1"},
-                             files={"mask": png()})
+                             files={"mask": image_file()})
     api_error(response, 400, param="image", code="missing_required_parameter")
 
 
@@ -493,7 +460,7 @@ def test_image_errors_do_not_reveal_server_paths(client: openai.OpenAI, gateway:
     not_image = ("notes.txt", b"hello, I am not an image", "text/plain")
     failures: list[openai.APIStatusError] = []
     for call in (lambda: client.images.edit(model="gpt-image-1", image=not_image, prompt="a cat"),
-                 lambda: client.images.edit(model="gpt-image-1", image=png(), mask=not_image, prompt="a cat"),
+                 lambda: client.images.edit(model="gpt-image-1", image=image_file(), mask=not_image, prompt="a cat"),
                  lambda: client.images.create_variation(model="dall-e-2", image=not_image)):
         with pytest.raises(openai.BadRequestError) as info:
             call()
@@ -523,14 +490,14 @@ def test_edit_with_non_image(client: openai.OpenAI, upstream: FakeOpenAI, upload
 
 
 def test_edit_with_truncated_png(client: openai.OpenAI) -> None:
-    data = image_bytes(64, 64, "RGB")
+    data = png_bytes(64, 64, "RGB", color=BLANK)
     with pytest.raises(openai.BadRequestError) as info:
         client.images.edit(model="gpt-image-1", image=("cut.png", data[: len(data) // 2], "image/png"), prompt="x")
     api_error(info.value, 400, param="image", code="invalid_image")
 
 
 def test_edit_with_corrupt_png(client: openai.OpenAI) -> None:
-    data = image_bytes(64, 64, "RGB")
+    data = png_bytes(64, 64, "RGB", color=BLANK)
     idat = data.index(b"IDAT") + 4
     corrupt = data[:idat] + bytes(b ^ 0xFF for b in data[idat:idat + 16]) + data[idat + 16:]
     with pytest.raises(openai.BadRequestError) as info:
@@ -570,30 +537,31 @@ def test_image_over_25_mb(client: openai.OpenAI, gateway: Gateway, upstream: Fak
 
 def test_mask_over_limit(client: openai.OpenAI) -> None:
     with pytest.raises(openai.APIStatusError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), mask=blob(5 * MB, "mask.png"), prompt="a cat")
+        client.images.edit(model="gpt-image-1", image=image_file(), mask=blob(5 * MB, "mask.png"), prompt="a cat")
     api_error(info.value, 413, param="mask", code="file_too_large")
 
 
 def test_dall_e_2_edit_non_square(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="dall-e-2", image=png(64, 32), prompt="a cat")
+        client.images.edit(model="dall-e-2", image=image_file(64, 32), prompt="a cat")
     api_error(info.value, 400, param="image", code="invalid_image")
 
 
 def test_dall_e_2_edit_rgb_without_mask(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="dall-e-2", image=png(64, 64, "RGB"), prompt="a cat")
+        client.images.edit(model="dall-e-2", image=image_file(64, 64, "RGB"), prompt="a cat")
     api_error(info.value, 400, param="image", code="invalid_image")
     assert upstream.image_requests == []
     # with a mask the same RGB image is fine
-    result = client.images.edit(model="dall-e-2", image=png(64, 64, "RGB"), mask=png(64, 64), prompt="a cat",
-                                size="256x256", response_format="b64_json")
+    result = client.images.edit(model="dall-e-2", image=image_file(64, 64, "RGB"), mask=image_file(64, 64),
+                                prompt="a cat", size="256x256", response_format="b64_json")
     assert len(result.data) == 1
 
 
 def test_dall_e_2_edit_not_png(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="dall-e-2", image=jpeg(), mask=png(), prompt="a cat")
+        client.images.edit(model="dall-e-2", image=image_file(mode="RGB", fmt="JPEG"), mask=image_file(),
+                           prompt="a cat")
     api_error(info.value, 400, param="image", code="invalid_image_format")
 
 
@@ -609,53 +577,56 @@ def test_dall_e_2_image_over_4_mb(client: openai.OpenAI, upstream: FakeOpenAI) -
 
 def test_seventeen_images(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=[png(16, 16)] * 17, prompt="a collage")
+        client.images.edit(model="gpt-image-1", image=[image_file(16, 16)] * 17, prompt="a collage")
     api_error(info.value, 400, param="image", code="too_many_images")
     assert upstream.image_requests == []
-    result = client.images.edit(model="gpt-image-1", image=[png(16, 16)] * 16, prompt="a collage")
+    result = client.images.edit(model="gpt-image-1", image=[image_file(16, 16)] * 16, prompt="a collage")
     assert len(result.data) == 1
     assert len(upstream.last.files) == 16
 
 
 def test_dall_e_2_takes_one_image(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="dall-e-2", image=[png(), png()], prompt="a cat")
+        client.images.edit(model="dall-e-2", image=[image_file(), image_file()], prompt="a cat")
     api_error(info.value, 400, param="image", code="too_many_images")
 
 
 def test_mask_not_png(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), mask=jpeg(), prompt="a cat")
+        client.images.edit(model="gpt-image-1", image=image_file(), mask=image_file(mode="RGB", fmt="JPEG"),
+                           prompt="a cat")
     api_error(info.value, 400, param="mask", code="invalid_image_format")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), mask=("mask.png", b"not an image", "image/png"),
+        client.images.edit(model="gpt-image-1", image=image_file(), mask=("mask.png", b"not an image", "image/png"),
                            prompt="a cat")
     api_error(info.value, 400, param="mask", code="invalid_image")
 
 
 def test_mask_without_alpha(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(), mask=png(64, 64, "RGB"), prompt="a cat")
+        client.images.edit(model="gpt-image-1", image=image_file(), mask=image_file(64, 64, "RGB"), prompt="a cat")
     api_error(info.value, 400, param="mask", code="invalid_image")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="dall-e-2", image=png(64, 64, "RGB"), mask=png(64, 64, "L"), prompt="a cat")
+        client.images.edit(model="dall-e-2", image=image_file(64, 64, "RGB"), mask=image_file(64, 64, "L"),
+                           prompt="a cat")
     api_error(info.value, 400, param="mask", code="invalid_image")
 
 
 def test_mask_size_mismatch(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.edit(model="gpt-image-1", image=png(64, 64), mask=png(32, 32), prompt="a cat")
+        client.images.edit(model="gpt-image-1", image=image_file(64, 64), mask=image_file(32, 32), prompt="a cat")
     error = api_error(info.value, 400, param="mask", code="invalid_image")
     assert "32x32" in error["message"] and "64x64" in error["message"]
     with pytest.raises(openai.BadRequestError) as info:  # the mask must match the *first* image
-        client.images.edit(model="gpt-image-1", image=[png(48, 48), png(64, 64)], mask=png(64, 64), prompt="x")
+        client.images.edit(model="gpt-image-1", image=[image_file(48, 48), image_file(64, 64)],
+                           mask=image_file(64, 64), prompt="x")
     api_error(info.value, 400, param="mask", code="invalid_image")
     assert upstream.image_requests == []
 
 
 def test_variation_non_square(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.create_variation(model="dall-e-2", image=png(64, 48))
+        client.images.create_variation(model="dall-e-2", image=image_file(64, 48))
     api_error(info.value, 400, param="image", code="invalid_image")
 
 
@@ -664,14 +635,14 @@ def test_variation_with_bad_images(client: openai.OpenAI) -> None:
         client.images.create_variation(image=("notes.txt", b"hello", "text/plain"))
     api_error(info.value, 400, param="image", code="invalid_image")
     with pytest.raises(openai.BadRequestError) as info:
-        client.images.create_variation(image=jpeg())
+        client.images.create_variation(image=image_file(mode="RGB", fmt="JPEG"))
     api_error(info.value, 400, param="image", code="invalid_image_format")
 
 
 def test_variation_with_mask(gateway: Gateway, upstream: FakeOpenAI) -> None:
     with gateway.http() as http:
         response = http.post("/v1/images/variations", data={"model": "dall-e-2"},
-                             files=[("image", png()), ("mask", png())])
+                             files=[("image", image_file()), ("mask", image_file())])
     api_error(response, 400, param="mask", code="unknown_parameter")
     assert upstream.image_requests == []
 
@@ -679,7 +650,7 @@ def test_variation_with_mask(gateway: Gateway, upstream: FakeOpenAI) -> None:
 def test_variation_with_two_images(gateway: Gateway) -> None:
     with gateway.http() as http:
         response = http.post("/v1/images/variations", data={"model": "dall-e-2"},
-                             files=[("image", png()), ("image", png())])
+                             files=[("image", image_file()), ("image", image_file())])
     api_error(response, 400, param="image", code="too_many_images")
 
 
@@ -688,11 +659,9 @@ def test_variation_with_two_images(gateway: Gateway) -> None:
 
 @pytest.fixture(scope="module")
 def small_gateway(upstream: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    env = {"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url,
-           "IMAGEGATE_UPSTREAM_TIMEOUT": "3", "IMAGEGATE_MAX_BODY_MB": "1"}
-    gw = start_gateway(tmp_path_factory.mktemp("small-gateway"), env)
-    yield gw
-    stop_gateway(gw)
+    env = {**openai_env(upstream), "IMAGEGATE_UPSTREAM_TIMEOUT": "3", "IMAGEGATE_MAX_BODY_MB": "1"}
+    with running(tmp_path_factory.mktemp("small-gateway"), env) as gw:
+        yield gw
 
 
 def test_total_body_over_cap(small_gateway: Gateway, upstream: FakeOpenAI) -> None:
@@ -744,10 +713,10 @@ def test_wrong_key_with_sdk(gateway: Gateway, upstream: FakeOpenAI) -> None:
             bad.images.generate(model="dall-e-2", prompt="a cat")
         api_error(info.value, 401, param=None, code="invalid_api_key")
         with pytest.raises(openai.AuthenticationError) as info:
-            bad.images.edit(model="gpt-image-1", image=png(), prompt="a cat")
+            bad.images.edit(model="gpt-image-1", image=image_file(), prompt="a cat")
         api_error(info.value, 401, param=None, code="invalid_api_key")
         with pytest.raises(openai.AuthenticationError) as info:
-            bad.images.create_variation(image=png())
+            bad.images.create_variation(image=image_file())
         api_error(info.value, 401, param=None, code="invalid_api_key")
         with pytest.raises(openai.AuthenticationError) as info:
             bad.models.list()
@@ -770,7 +739,7 @@ def test_revoked_key(gateway: Gateway) -> None:
         error = api_error(info.value, 401, param=None, code="invalid_api_key")
         assert key not in error["message"]
         with pytest.raises(openai.AuthenticationError) as info:
-            user.images.edit(model="gpt-image-1", image=png(), prompt="a cat")
+            user.images.edit(model="gpt-image-1", image=image_file(), prompt="a cat")
         api_error(info.value, 401, param=None, code="invalid_api_key")
     still_serving(gateway)
 

@@ -14,9 +14,9 @@ import openai
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, SINGLE_CHANNEL_ENV, Gateway, openai_env, running
 from tests.openai_schema import validate
 
-from .conftest import MASTER, SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from .ledger_tools import generate, micros, new_key, query, wait_for_rows
 
 
@@ -97,9 +97,8 @@ def test_typed_clients_parse_a_costed_answer(ledger: Gateway) -> None:
 def test_configured_prices_apply_and_a_reload_changes_them(upstream: FakeOpenAI, tmp_path: Path) -> None:
     config = tmp_path / "imagegate.toml"
     config.write_text('[prices."dall-e-2"]\nper_image = 0.5\n')
-    env = {"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url, **SINGLE_CHANNEL_ENV}
-    gateway = start_gateway(tmp_path, env, config)
-    try:
+    env = {**openai_env(upstream), **SINGLE_CHANNEL_ENV}
+    with running(tmp_path, env, config) as gateway:
         assert generate(gateway, MASTER, model="dall-e-2", n=2).headers["x-imagegate-cost"] == "1"
         config.write_text('[prices."dall-e-2"]\nper_image = { "256x256" = 0.01, "*" = 0.25 }\n')
         gateway.reset_channels()  # POST /admin/reload
@@ -109,5 +108,3 @@ def test_configured_prices_apply_and_a_reload_changes_them(upstream: FakeOpenAI,
             refused = http.post("/admin/reload")
         assert refused.status_code == 400 and "does not cover" in refused.json()["error"]["message"]
         assert generate(gateway, MASTER, model="dall-e-2").headers["x-imagegate-cost"] == "0.25"
-    finally:
-        stop_gateway(gateway)

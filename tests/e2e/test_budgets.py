@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway, running
 
-from .conftest import Gateway, start_gateway, stop_gateway
 from .ledger_tools import generate, micros, new_key, query
 
 BODY = {"model": "dall-e-2", "prompt": "a cat", "size": "256x256"}  # $0.016 each: $0.16 fits exactly 10
@@ -50,9 +50,8 @@ def twin(ledger: Gateway, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """A second gateway process on the same ledger database."""
     env = {k: v for k, v in ledger.env.items() if k.startswith(("OPENAI_", "IMAGEGATE_DATABASE_URL",
                                                                      "IMAGEGATE_UPSTREAM", "IMAGEGATE_MAX_ATTEMPTS"))}
-    gw = start_gateway(tmp_path_factory.mktemp("twin"), env)
-    yield gw
-    stop_gateway(gw)
+    with running(tmp_path_factory.mktemp("twin"), env) as gw:
+        yield gw
 
 
 def test_two_processes_share_one_budget(ledger: Gateway, twin: Gateway, slow_upstream: FakeOpenAI) -> None:

@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway, running
 
-from .channels import channel, channel_state, metric, reload, wait_for, write_config
-from .conftest import Gateway, start_gateway, stop_gateway
+from .channels import channel, channel_state, metric, reload, write_config
+from .helpers import wait_for
 
 COOLDOWN = 3  # long enough that the request right after the cooldown starts surely lands inside it
 
@@ -34,9 +35,8 @@ def gateway(fakes: tuple[FakeOpenAI, FakeOpenAI, FakeOpenAI],
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     a, b, _ = fakes
     data_dir = Path(tmp_path_factory.mktemp("health"))
-    gw = start_gateway(data_dir, {}, config(data_dir / "imagegate.toml", a, b))
-    yield gw
-    stop_gateway(gw)
+    with running(data_dir, {}, config(data_dir / "imagegate.toml", a, b)) as gw:
+        yield gw
 
 
 @pytest.fixture(autouse=True)

@@ -16,8 +16,8 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from imagegate.cli import app
+from tests.harness import Gateway
 
-from .conftest import Gateway
 from .ledger_tools import generate, micros
 
 

@@ -8,15 +8,16 @@ import httpx
 import openai
 import pytest
 
+from tests.factories import png_bytes
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway
 from tests.openai_schema import validate
 
-from .conftest import Gateway
-from .helpers import decode, encoded, fetch, mask, png
+from .helpers import decode, fetch, image_file, mask
 
 
 def test_edit_two_images_and_a_mask_reach_the_upstream(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
-    first, second, the_mask = png(64, 64), encoded("jpeg", 80, 40), mask(64, 64)
+    first, second, the_mask = png_bytes(64, 64), png_bytes(80, 40, "RGB", "JPEG"), mask(64, 64)
     result = client.images.edit(
         model="gpt-image-1", prompt="merge them", n=2, size="1024x1536", quality="low",
         image=[("a.png", first, "image/png"), ("b.jpg", second, "image/jpeg")],
@@ -36,15 +37,14 @@ def test_edit_two_images_and_a_mask_reach_the_upstream(client: openai.OpenAI, up
 
 
 def test_edit_single_image_field(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
-    result = client.images.edit(model="gpt-image-1", prompt="p", image=("a.webp", encoded("webp"), "image/webp"))
+    result = client.images.edit(model="gpt-image-1", prompt="p", image=image_file(mode="RGB", fmt="WEBP"))
     assert decode(result.data[0].b64_json).size == (1024, 1024)
     assert [f.field for f in upstream.last.files] == ["image[]"]
 
 
 @pytest.mark.parametrize("field", ["image", "image[]", "image[0]"])
 def test_edit_accepts_every_image_field_spelling(gateway: Gateway, upstream: FakeOpenAI, field: str) -> None:
-    files = [(field, ("a.png", png(32, 32), "image/png")), (field.replace("0", "1"), ("b.png", png(16, 16),
-                                                                                       "image/png"))]
+    files = [(field, image_file(32, 32, name="a.png")), (field.replace("0", "1"), image_file(16, 16, name="b.png"))]
     with gateway.http() as http:
         response = http.post("/v1/images/edits", data={"model": "gpt-image-1", "prompt": "p"}, files=files)
     assert response.status_code == 200, response.text
@@ -54,7 +54,7 @@ def test_edit_accepts_every_image_field_spelling(gateway: Gateway, upstream: Fak
 def test_edit_multipart_numbers_as_strings(gateway: Gateway, upstream: FakeOpenAI) -> None:
     data = {"model": "gpt-image-1", "prompt": "p", "n": "2", "output_compression": "50", "output_format": "jpeg"}
     with gateway.http() as http:
-        response = http.post("/v1/images/edits", data=data, files={"image": ("a.png", png(32, 32), "image/png")})
+        response = http.post("/v1/images/edits", data=data, files={"image": image_file(32, 32, name="a.png")})
     assert response.status_code == 200, response.text
     assert len(response.json()["data"]) == 2
     assert upstream.last.form["output_compression"] == ["50"]
@@ -62,7 +62,7 @@ def test_edit_multipart_numbers_as_strings(gateway: Gateway, upstream: FakeOpenA
 
 def test_edit_url_response_and_schema(client: openai.OpenAI, gateway: Gateway) -> None:
     raw = client.images.with_raw_response.edit(model="gpt-image-1", prompt="p", response_format="url",
-                                               image=("a.png", png(32, 32), "image/png"))
+                                               image=image_file(32, 32, name="a.png"))
     body = raw.http_response.json()
     validate(body, "ImagesResponse")
     assert body["data"][0]["url"].startswith(gateway.url)
@@ -70,8 +70,8 @@ def test_edit_url_response_and_schema(client: openai.OpenAI, gateway: Gateway) -
 
 
 def test_dall_e_2_edit_with_mask(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
-    result = client.images.edit(model="dall-e-2", prompt="p", size="512x512", image=("a.png", png(64, 64, "RGB"),
-                                "image/png"), mask=("m.png", mask(64, 64), "image/png"))
+    result = client.images.edit(model="dall-e-2", prompt="p", size="512x512", image=image_file(64, 64, "RGB"),
+                                mask=("m.png", mask(64, 64), "image/png"))
     assert fetch(result.data[0].url).size == (512, 512)
     assert [f.field for f in upstream.last.files] == ["image", "mask"]
     assert upstream.last.form["response_format"] == ["b64_json"]
@@ -79,14 +79,14 @@ def test_dall_e_2_edit_with_mask(client: openai.OpenAI, upstream: FakeOpenAI) ->
 
 def test_dall_e_2_edit_transparent_image_without_mask(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
     result = client.images.edit(model="dall-e-2", prompt="p", response_format="b64_json",
-                                image=("a.png", png(64, 64, "RGBA", (0, 0, 0, 0)), "image/png"))
+                                image=image_file(64, 64))  # blank: fully transparent
     assert decode(result.data[0].b64_json).size == (1024, 1024)
     assert upstream.last.files[0].content_type == "image/png"
 
 
 @pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")  # the SDK marks variations deprecated
 def test_variations(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
-    result = client.images.create_variation(image=("a.png", png(64, 64, "RGB"), "image/png"), n=2, size="256x256")
+    result = client.images.create_variation(image=image_file(64, 64, "RGB", name="a.png"), n=2, size="256x256")
     assert [fetch(d.url).size for d in result.data] == [(256, 256)] * 2
     sent = upstream.last
     assert sent.path == "/v1/images/variations" and sent.form["model"] == ["dall-e-2"]
@@ -95,17 +95,17 @@ def test_variations(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
 
 @pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 def test_variations_b64(client: openai.OpenAI) -> None:
-    result = client.images.create_variation(model="dall-e-2", image=("a.png", png(32, 32), "image/png"),
+    result = client.images.create_variation(model="dall-e-2", image=image_file(32, 32, name="a.png"),
                                             response_format="b64_json")
     assert decode(result.data[0].b64_json).size == (1024, 1024)
 
 
 def test_temp_files_are_removed_after_the_request(gateway: Gateway, client: openai.OpenAI,
                                                   upstream: FakeOpenAI) -> None:
-    client.images.edit(model="gpt-image-1", prompt="p", image=("a.png", png(32, 32), "image/png"))
+    client.images.edit(model="gpt-image-1", prompt="p", image=image_file(32, 32, name="a.png"))
     upstream.fail_next("status", status=500)
     with pytest.raises(openai.InternalServerError):
-        client.images.edit(model="gpt-image-1", prompt="p", image=("a.png", png(32, 32), "image/png"))
+        client.images.edit(model="gpt-image-1", prompt="p", image=image_file(32, 32, name="a.png"))
     with pytest.raises(openai.BadRequestError):
         client.images.edit(model="gpt-image-1", prompt="p", image=("a.txt", b"not an image", "text/plain"))
     assert len(upstream.image_requests) == 2
@@ -120,7 +120,7 @@ def test_temp_files_are_removed_after_the_request(gateway: Gateway, client: open
 def test_edit_form_without_openai_sdk_accepts_curl_style(gateway: Gateway, upstream: FakeOpenAI) -> None:
     body = httpx.post(f"{gateway.url}/v1/images/edits", headers={"Authorization": "Bearer ig-test-master-key"},
                       data={"model": "gpt-image-1", "prompt": "p", "size": "1536x1024"},
-                      files=[("image", ("x.png", png(20, 20), "image/png"))], timeout=30)
+                      files=[("image", image_file(20, 20, name="x.png"))], timeout=30)
     assert body.status_code == 200 and upstream.last.form["size"] == ["1536x1024"]
 
 
@@ -131,7 +131,7 @@ def data_url(data: bytes, mime: str = "image/png") -> str:
 
 
 def test_json_edit_with_data_urls(gateway: Gateway, upstream: FakeOpenAI) -> None:
-    first, second, the_mask = png(40, 40), encoded("jpeg", 40, 40), mask(40, 40)
+    first, second, the_mask = png_bytes(40, 40), png_bytes(40, 40, "RGB", "JPEG"), mask(40, 40)
     body = {"model": "gpt-image-1", "prompt": "p", "n": 2, "size": "1536x1024",
             "images": [{"image_url": data_url(first)}, {"image_url": data_url(second, "image/jpeg")}],
             "mask": {"image_url": data_url(the_mask)}}

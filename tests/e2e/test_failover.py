@@ -13,7 +13,9 @@ import httpx
 import openai
 import pytest
 
+from tests.factories import png_bytes
 from tests.fakes.openai_upstream import FakeOpenAI, error_body
+from tests.harness import Gateway, running
 
 from .channels import (
     access_line,
@@ -26,8 +28,7 @@ from .channels import (
     wait_for,
     write_config,
 )
-from .conftest import Gateway, start_gateway, stop_gateway
-from .helpers import decode, mask, png
+from .helpers import decode, mask
 
 Fakes = tuple[FakeOpenAI, FakeOpenAI]  # primary, backup
 
@@ -48,9 +49,8 @@ def gateway(fakes: Fakes, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         channel("backup", backup, timeout=1.5, allowed_fails=100),
         retry_backoff=0.01, retry_after_max=5, max_attempts=3, models={'"dall-e-2"': {"deadline": 2}},
     )
-    gw = start_gateway(data_dir, {}, config)
-    yield gw
-    stop_gateway(gw)
+    with running(data_dir, {}, config) as gw:
+        yield gw
 
 
 @pytest.fixture(autouse=True)
@@ -184,7 +184,7 @@ def test_fan_out_retries_only_the_failed_call(gateway: Gateway, sdk: openai.Open
 def test_edit_retry_resends_the_uploaded_files(gateway: Gateway, sdk: openai.OpenAI, fakes: Fakes) -> None:
     primary, backup = fakes
     primary.fail_next("status", status=500)
-    cat, dog, hole = png(64, 64), png(64, 64, color=(1, 2, 3, 255)), mask(64, 64)
+    cat, dog, hole = png_bytes(64, 64), png_bytes(64, 64, color=(1, 2, 3, 255)), mask(64, 64)
     result = sdk.images.edit(model="gpt-image-1", prompt="merge", image=[("cat.png", cat),
                                           ("dog.png", dog)], mask=("mask.png", hole))
     assert len(result.data) == 1

@@ -23,6 +23,7 @@ from imagegate.config import Settings
 from imagegate.ledger.limits import KeyCreate
 from imagegate.ledger.tables import api_keys, reservations, usage
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import openai_env
 
 UNREACHABLE = "postgresql+asyncpg://nobody:secret@127.0.0.1:1/none"
 
@@ -39,7 +40,7 @@ class Running:
 async def running(db_url: str, tmp_path: Path, upstream: FakeOpenAI) -> AsyncIterator[Running]:
     settings = Settings(master_key="master", data_dir=tmp_path, database_url=db_url, secret="s", key_cache_ttl=0,
                         upstream_timeout=5)
-    app = create_app(settings, environ={"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url})
+    app = create_app(settings, environ=openai_env(upstream))
     async with app.router.lifespan_context(app):
         gateway: Gateway = app.state.services
         record, key = await gateway.keys.create(KeyCreate(name="k", budget_usd=Decimal(1)))

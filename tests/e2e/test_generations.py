@@ -6,9 +6,9 @@ import openai
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway
 from tests.openai_schema import validate
 
-from .conftest import Gateway
 from .helpers import decode, fetch
 
 GPT_SIZES = ["1024x1024", "1536x1024", "1024x1536"]

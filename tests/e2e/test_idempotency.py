@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.helpers import image_file
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway
 
-from .conftest import Gateway
-from .helpers import png
 from .ledger_tools import new_key, query
 
 BODY = {"model": "dall-e-2", "prompt": "a cat", "size": "256x256", "response_format": "url"}
@@ -98,7 +98,7 @@ def test_edits_fingerprint_the_uploaded_files(ledger: Gateway, upstream: FakeOpe
         with ledger.http(key) as http:
             return http.post("/v1/images/edits", headers={"Idempotency-Key": idem},
                              data={"model": "gpt-image-1", "prompt": "p"},
-                             files=[("image[]", ("a.png", png(64, 64, color=color), "image/png"))])
+                             files=[("image[]", image_file(64, 64, color=color, name="a.png"))])
 
     first = edit((1, 2, 3, 255))
     assert first.status_code == 200, first.text

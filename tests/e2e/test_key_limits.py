@@ -14,8 +14,8 @@ import redis
 import sqlalchemy as sa
 
 from imagegate.ledger.tables import api_keys
+from tests.harness import Gateway, running
 
-from .conftest import Gateway, start_gateway, stop_gateway
 from .ledger_tools import execute, generate, new_key
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -65,11 +65,9 @@ def redis_pair(ledger: Gateway, tmp_path_factory: pytest.TempPathFactory) -> Ite
     env = {k: v for k, v in ledger.env.items() if k.startswith(("OPENAI_", "IMAGEGATE_DATABASE_URL",
                                                                      "IMAGEGATE_MAX_ATTEMPTS"))}
     env["IMAGEGATE_REDIS_URL"] = REDIS_URL
-    first = start_gateway(tmp_path_factory.mktemp("redis-a"), env)
-    second = start_gateway(tmp_path_factory.mktemp("redis-b"), env)
-    yield first, second
-    stop_gateway(first)
-    stop_gateway(second)
+    with running(tmp_path_factory.mktemp("redis-a"), env) as first, \
+            running(tmp_path_factory.mktemp("redis-b"), env) as second:
+        yield first, second
 
 
 def test_redis_shares_the_window_between_processes(redis_pair: tuple[Gateway, Gateway]) -> None:

@@ -12,8 +12,8 @@ import openai
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway, running, start_gateway
 
-from .conftest import Gateway, start_gateway, stop_gateway
 from .helpers import decode
 
 
@@ -111,9 +111,8 @@ prompt_max = 20
 sizes = ["1024x1024"]
 n_max = 2
 ''')
-    gw = start_gateway(data_dir, {"OTHER_UPSTREAM_KEY": other.api_key}, config)
-    yield gw, other
-    stop_gateway(gw)
+    with running(data_dir, {"OTHER_UPSTREAM_KEY": other.api_key}, config) as gw:
+        yield gw, other
     other.stop()
 
 

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, Gateway, free_port, running
 
 from .channels import access_line, channel, log_lines, metric, write_config
-from .conftest import MASTER, Gateway, free_port, start_gateway, stop_gateway
 
 METRICS_KEY = "scrape-me-please"
 
@@ -30,9 +30,8 @@ def gateway(fakes: tuple[FakeOpenAI, FakeOpenAI], tmp_path_factory: pytest.TempP
     data_dir = Path(tmp_path_factory.mktemp("observe"))
     config = write_config(data_dir / "imagegate.toml", channel("primary", primary, priority=1, max_concurrency=4),
                           channel("backup", backup), retry_backoff=0.01)
-    gw = start_gateway(data_dir, {"IMAGEGATE_METRICS_KEY": METRICS_KEY}, config)
-    yield gw
-    stop_gateway(gw)
+    with running(data_dir, {"IMAGEGATE_METRICS_KEY": METRICS_KEY}, config) as gw:
+        yield gw
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import openai
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from tests.factories import png_bytes
 from tests.fakes.acme_upstream import FakeAcme
+from tests.harness import SINGLE_CHANNEL_ENV, Gateway, running
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +27,8 @@ def acme() -> Iterator[FakeAcme]:
 def acme_gateway(acme: FakeAcme, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     env = {"ACME_API_KEY": acme.api_key, "ACME_BASE_URL": acme.origin, **SINGLE_CHANNEL_ENV,
            "IMAGEGATE_PROVIDER_MODULES": '["tests.providers.acme"]'}
-    gateway = start_gateway(tmp_path_factory.mktemp("acme"), env)
-    yield gateway
-    stop_gateway(gateway)
+    with running(tmp_path_factory.mktemp("acme"), env) as gateway:
+        yield gateway
 
 
 @pytest.fixture

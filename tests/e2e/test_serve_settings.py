@@ -14,8 +14,7 @@ import httpx
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
-
-from .conftest import MASTER, Gateway, free_port, stop_gateway
+from tests.harness import MASTER, Gateway, free_port, stop_gateway
 
 
 def base_env(data_dir: Path) -> dict[str, str]:

@@ -8,19 +8,16 @@ No answer ever carries a traceback, the upstream's address or its key, and the g
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 import httpx
 import openai
 import pytest
-from PIL import Image
 
-from tests.e2e.conftest import Gateway
-from tests.e2e.helpers import check_envelope
+from tests.e2e.helpers import api_error, check_envelope, image_file, raised
 from tests.fakes.openai_upstream import FakeOpenAI, error_body
+from tests.harness import Gateway
 
 HANG = 6.0  # seconds the fake sleeps; the gateway gives up after 3
 # the SDK marks images.create_variation deprecated; the endpoint is still OpenAI's and ours
@@ -32,29 +29,10 @@ pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 
 
 
-def assert_no_leaks(text: str, upstream: FakeOpenAI) -> None:
-    """Nothing about the upstream (address, port, key) and no traceback in what the client sees."""
-    for leak in ("Traceback", 'File "', "127.0.0.1", "localhost", f":{upstream.port}", str(upstream.port),
-                 upstream.api_key, upstream.base_url, "httpx", "httpcore"):
-        assert leak not in text, (leak, text)
-
-
-def api_error(failure: openai.APIStatusError | httpx.Response, upstream: FakeOpenAI, status: int, *,
-              param: str | None, code: str | None, type_: str | None = None) -> dict[str, Any]:
-    """Assert an SDK exception or raw response is ``status`` with this ``param``/``code`` and leaks nothing."""
-    response = failure.response if isinstance(failure, openai.APIStatusError) else failure
-    assert response.status_code == status, (response.status_code, response.text)
-    assert response.headers["content-type"].startswith("application/json"), response.headers
-    error = check_envelope(response.json())
-    if isinstance(failure, openai.APIStatusError):
-        assert failure.status_code == status
-        assert failure.body == error  # the SDK exposes the inner ``error`` object
-    assert error["param"] == param, error
-    assert error["code"] == code, error
-    if type_ is not None:
-        assert error["type"] == type_, error
-    assert_no_leaks(response.text, upstream)
-    return error
+def leaks(upstream: FakeOpenAI) -> tuple[str, ...]:
+    """What the client must never see: anything about the upstream (address, port, key), or a traceback."""
+    return ("Traceback", 'File "', "127.0.0.1", "localhost", f":{upstream.port}", str(upstream.port),
+            upstream.api_key, upstream.base_url, "httpx", "httpcore")
 
 
 def still_serving(gateway: Gateway, upstream: FakeOpenAI) -> None:
@@ -69,24 +47,14 @@ def still_serving(gateway: Gateway, upstream: FakeOpenAI) -> None:
     assert ours() == before + 1
 
 
-@lru_cache(maxsize=8)
-def image_bytes(width: int, height: int, mode: str = "RGBA") -> bytes:
-    buf = io.BytesIO()
-    Image.new(mode, (width, height)).save(buf, "PNG")
-    return buf.getvalue()
-
-
-def png(width: int = 64, height: int = 64) -> tuple[str, bytes, str]:
-    return ("image.png", image_bytes(width, height), "image/png")
-
-
 Call = Callable[[openai.OpenAI], Any]
 CALLS: dict[str, Call] = {
     "generate": lambda c: c.images.generate(model="gpt-image-1", prompt="a cat"),
     "generate-dall-e-2": lambda c: c.images.generate(model="dall-e-2", prompt="a cat", size="256x256"),
-    "edit": lambda c: c.images.edit(model="gpt-image-1", image=[png(), png()], mask=png(), prompt="a hat"),
-    "edit-dall-e-2": lambda c: c.images.edit(model="dall-e-2", image=png(), prompt="a hat", size="256x256"),
-    "variation": lambda c: c.images.create_variation(model="dall-e-2", image=png(), size="256x256"),
+    "edit": lambda c: c.images.edit(model="gpt-image-1", image=[image_file(), image_file()], mask=image_file(),
+                                    prompt="a hat"),
+    "edit-dall-e-2": lambda c: c.images.edit(model="dall-e-2", image=image_file(), prompt="a hat", size="256x256"),
+    "variation": lambda c: c.images.create_variation(model="dall-e-2", image=image_file(), size="256x256"),
 }
 PATHS = {"generate": "/v1/images/generations", "generate-dall-e-2": "/v1/images/generations",
          "edit": "/v1/images/edits", "edit-dall-e-2": "/v1/images/edits", "variation": "/v1/images/variations"}
@@ -94,9 +62,7 @@ PATHS = {"generate": "/v1/images/generations", "generate-dall-e-2": "/v1/images/
 
 def fail(client: openai.OpenAI, call: str, kind: type[openai.APIStatusError] = openai.APIStatusError,
          ) -> openai.APIStatusError:
-    with pytest.raises(kind) as info:
-        CALLS[call](client)
-    return info.value
+    return raised(lambda: CALLS[call](client), kind)
 
 
 # --- upstream 400: passed through, scrubbed ------------------------------------------------------------
@@ -110,8 +76,8 @@ def test_upstream_400_is_passed_through_scrubbed(client: openai.OpenAI, upstream
     upstream.fail_next("status", status=400,
                        body=error_body(SECRET_MESSAGE, code="invalid_size_for_model", param="size"))
     failure = fail(client, call, openai.BadRequestError)
-    error = api_error(failure, upstream, 400, param="size", code="invalid_size_for_model",
-                      type_="invalid_request_error")
+    error = api_error(failure, 400, param="size", code="invalid_size_for_model",
+                      type_="invalid_request_error", hidden=leaks(upstream))
     assert "Invalid value for 'size'" in error["message"]  # the upstream's words reach the client...
     for secret in ("https://internal.example.com/x", "internal.example.com", "token=abc", "sk-abcdef123456",
                    "abcdef123456", "gateway-node"):
@@ -126,20 +92,20 @@ def test_upstream_400_naming_its_own_address(client: openai.OpenAI, upstream: Fa
                f"localhost:{upstream.port}) with key {upstream.api_key}.")
     upstream.fail_next("status", status=400, body=error_body(message, code="invalid_value", param="image"))
     failure = fail(client, "generate", openai.BadRequestError)
-    api_error(failure, upstream, 400, param="image", code="invalid_value")
+    api_error(failure, 400, param="image", code="invalid_value", hidden=leaks(upstream))
 
 
 def test_upstream_400_without_envelope(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
     upstream.fail_next("status", status=400, body="<html>Bad Request at https://internal.example.com/</html>")
     failure = fail(client, "generate", openai.BadRequestError)
-    error = api_error(failure, upstream, 400, param=None, code="invalid_value")
+    error = api_error(failure, 400, param=None, code="invalid_value", hidden=leaks(upstream))
     assert "internal.example.com" not in error["message"]
 
 
 def test_upstream_400_with_odd_envelope(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
     upstream.fail_next("status", status=400, body={"error": {"message": 42, "param": ["size"], "code": {"x": 1}}})
     failure = fail(client, "generate", openai.BadRequestError)
-    api_error(failure, upstream, 400, param=None, code="invalid_value")
+    api_error(failure, 400, param=None, code="invalid_value", hidden=leaks(upstream))
 
 
 # --- moderation --------------------------------------------------------------------------------------
@@ -149,7 +115,7 @@ def test_upstream_400_with_odd_envelope(client: openai.OpenAI, upstream: FakeOpe
 def test_upstream_moderation(client: openai.OpenAI, upstream: FakeOpenAI, call: str) -> None:
     upstream.fail_next("moderation")
     failure = fail(client, call, openai.BadRequestError)
-    error = api_error(failure, upstream, 400, param=None, code="content_policy_violation")
+    error = api_error(failure, 400, param=None, code="content_policy_violation", hidden=leaks(upstream))
     assert "safety" in error["message"]
 
 
@@ -158,7 +124,7 @@ def test_upstream_moderation_blocked_code(client: openai.OpenAI, upstream: FakeO
                                                              type_="invalid_request_error",
                                                              code="moderation_blocked"))
     failure = fail(client, "generate", openai.BadRequestError)
-    api_error(failure, upstream, 400, param=None, code="content_policy_violation")
+    api_error(failure, 400, param=None, code="content_policy_violation", hidden=leaks(upstream))
 
 
 # --- upstream auth: the gateway's credentials, not the client's ---------------------------------------------
@@ -172,13 +138,13 @@ def test_upstream_auth_failure_is_502(client: openai.OpenAI, gateway: Gateway, u
                       "https://platform.openai.com/account/api-keys.", code="invalid_api_key")
     upstream.fail_next("status", status=status, body=body)
     failure = fail(client, call, openai.InternalServerError)  # never a 401: the client's key is fine
-    error = api_error(failure, upstream, 502, param=None, code="upstream_auth_error")
+    error = api_error(failure, 502, param=None, code="upstream_auth_error", hidden=leaks(upstream))
     assert "platform.openai.com" not in error["message"]
     assert "Incorrect API key" not in error["message"]
     with gateway.http() as http:  # the channel is off until the configuration is reloaded
         assert http.get("/admin/channels/openai").json()["state"] == "disabled"
         unavailable = http.post("/v1/images/generations", json={"model": "gpt-image-1", "prompt": "p"})
-    api_error(unavailable, upstream, 503, param=None, code="no_channel_available")
+    api_error(unavailable, 503, param=None, code="no_channel_available", hidden=leaks(upstream))
     gateway.reset_channels()
     still_serving(gateway, upstream)
 
@@ -190,7 +156,7 @@ def test_upstream_auth_failure_is_502(client: openai.OpenAI, gateway: Gateway, u
 def test_upstream_429_keeps_retry_after(client: openai.OpenAI, upstream: FakeOpenAI, call: str) -> None:
     upstream.fail_next("status", status=429, headers={"Retry-After": "7"})
     failure = fail(client, call, openai.RateLimitError)
-    api_error(failure, upstream, 429, param=None, code="rate_limit_exceeded", type_="rate_limit_error")
+    api_error(failure, 429, param=None, code="rate_limit_exceeded", type_="rate_limit_error", hidden=leaks(upstream))
     assert failure.response.headers["retry-after"] == "7"
 
 
@@ -198,7 +164,7 @@ def test_upstream_429_retry_after_raw(gateway: Gateway, upstream: FakeOpenAI) ->
     upstream.fail_next("status", status=429, headers={"Retry-After": "7"})
     with gateway.http() as http:
         response = http.post("/v1/images/generations", json={"model": "dall-e-3", "prompt": "a cat"})
-    api_error(response, upstream, 429, param=None, code="rate_limit_exceeded")
+    api_error(response, 429, param=None, code="rate_limit_exceeded", hidden=leaks(upstream))
     assert response.headers.get("Retry-After") == "7"
 
 
@@ -207,7 +173,7 @@ def test_upstream_429_without_usable_retry_after(client: openai.OpenAI, upstream
                                                  given: str | None) -> None:
     upstream.fail_next("status", status=429, headers={"Retry-After": given} if given else None)
     failure = fail(client, "generate", openai.RateLimitError)
-    api_error(failure, upstream, 429, param=None, code="rate_limit_exceeded")
+    api_error(failure, 429, param=None, code="rate_limit_exceeded", hidden=leaks(upstream))
     retry_after = failure.response.headers.get("retry-after")
     assert retry_after is not None and retry_after.replace(".", "", 1).isdigit(), retry_after
 
@@ -218,7 +184,7 @@ def test_upstream_insufficient_quota_is_502(client: openai.OpenAI, gateway: Gate
                       code="insufficient_quota")
     upstream.fail_next("status", status=429, body=body, headers={"Retry-After": "7"})
     failure = fail(client, "generate", openai.InternalServerError)
-    error = api_error(failure, upstream, 502, param=None, code="upstream_insufficient_credit")
+    error = api_error(failure, 502, param=None, code="upstream_insufficient_credit", hidden=leaks(upstream))
     assert "platform.openai.com" not in error["message"]
     still_serving(gateway, upstream)
 
@@ -226,7 +192,7 @@ def test_upstream_insufficient_quota_is_502(client: openai.OpenAI, gateway: Gate
 def test_upstream_402_is_502(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
     upstream.fail_next("status", status=402)
     failure = fail(client, "edit", openai.InternalServerError)
-    api_error(failure, upstream, 502, param=None, code="upstream_insufficient_credit")
+    api_error(failure, 502, param=None, code="upstream_insufficient_credit", hidden=leaks(upstream))
 
 
 # --- 5xx, bad answers, broken connections, timeouts ----------------------------------------------------------
@@ -236,21 +202,21 @@ def test_upstream_402_is_502(client: openai.OpenAI, upstream: FakeOpenAI) -> Non
 def test_upstream_server_error_is_502(client: openai.OpenAI, upstream: FakeOpenAI, status: int) -> None:
     upstream.fail_next("status", status=status)
     failure = fail(client, "generate", openai.InternalServerError)
-    api_error(failure, upstream, 502, param=None, code="upstream_error", type_="upstream_error")
+    api_error(failure, 502, param=None, code="upstream_error", type_="upstream_error", hidden=leaks(upstream))
 
 
 @pytest.mark.parametrize("call", ["generate", "generate-dall-e-2", "edit", "variation"])
 def test_upstream_bad_json_is_502(client: openai.OpenAI, upstream: FakeOpenAI, call: str) -> None:
     upstream.fail_next("bad_json")
     failure = fail(client, call, openai.InternalServerError)
-    api_error(failure, upstream, 502, param=None, code="upstream_bad_response")
+    api_error(failure, 502, param=None, code="upstream_bad_response", hidden=leaks(upstream))
 
 
 @pytest.mark.parametrize("call", ["generate", "edit", "variation"])
 def test_upstream_drop_is_502(client: openai.OpenAI, gateway: Gateway, upstream: FakeOpenAI, call: str) -> None:
     upstream.fail_next("drop")
     failure = fail(client, call, openai.InternalServerError)
-    api_error(failure, upstream, 502, param=None, code="upstream_unreachable")
+    api_error(failure, 502, param=None, code="upstream_unreachable", hidden=leaks(upstream))
     still_serving(gateway, upstream)
 
 
@@ -258,7 +224,7 @@ def test_upstream_drop_is_502(client: openai.OpenAI, gateway: Gateway, upstream:
 def test_upstream_hang_is_504(client: openai.OpenAI, gateway: Gateway, upstream: FakeOpenAI, call: str) -> None:
     upstream.fail_next("hang", delay=HANG)
     failure = fail(client, call)
-    api_error(failure, upstream, 504, param=None, code="upstream_timeout", type_="upstream_error")
+    api_error(failure, 504, param=None, code="upstream_timeout", type_="upstream_error", hidden=leaks(upstream))
     still_serving(gateway, upstream)
 
 
@@ -275,7 +241,7 @@ def test_upstream_200_without_usable_images_is_502(client: openai.OpenAI, upstre
     upstream.fail_next("status", status=200, body=body)
     with pytest.raises(openai.InternalServerError) as info:
         client.images.generate(model="dall-e-2", prompt="a cat", size="256x256", **params)
-    api_error(info.value, upstream, 502, param=None, code="upstream_bad_response")
+    api_error(info.value, 502, param=None, code="upstream_bad_response", hidden=leaks(upstream))
 
 
 def test_upstream_returns_too_few_images_is_502(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
@@ -283,7 +249,7 @@ def test_upstream_returns_too_few_images_is_502(client: openai.OpenAI, upstream:
     upstream.fail_next("status", status=200, body=one)
     with pytest.raises(openai.InternalServerError) as info:
         client.images.generate(model="gpt-image-1", prompt="a cat", n=3)
-    api_error(info.value, upstream, 502, param=None, code="upstream_bad_response")
+    api_error(info.value, 502, param=None, code="upstream_bad_response", hidden=leaks(upstream))
 
 
 def test_upstream_result_link_that_fails_to_download(client: openai.OpenAI, upstream: FakeOpenAI) -> None:
@@ -291,7 +257,7 @@ def test_upstream_result_link_that_fails_to_download(client: openai.OpenAI, upst
     upstream.fail_next("status", status=200, body=gone)
     with pytest.raises(openai.InternalServerError) as info:
         client.images.generate(model="dall-e-2", prompt="a cat", size="256x256")
-    error = api_error(info.value, upstream, 502, param=None, code="upstream_download_failed")
+    error = api_error(info.value, 502, param=None, code="upstream_download_failed", hidden=leaks(upstream))
     assert "no-such-image" not in error["message"]
 
 
@@ -300,7 +266,7 @@ def test_upstream_result_link_to_a_foreign_plain_http_host(client: openai.OpenAI
     upstream.fail_next("status", status=200, body=foreign)
     with pytest.raises(openai.InternalServerError) as info:
         client.images.generate(model="dall-e-3", prompt="a cat")
-    error = api_error(info.value, upstream, 502, param=None, code="upstream_bad_response")
+    error = api_error(info.value, 502, param=None, code="upstream_bad_response", hidden=leaks(upstream))
     assert "169.254" not in error["message"]
     assert [r.path for r in upstream.requests] == ["/v1/images/generations"]  # nothing was fetched
 
@@ -310,7 +276,7 @@ def test_one_failed_call_of_a_fan_out_fails_the_request(client: openai.OpenAI, g
     upstream.fail_next("status", status=503)  # dall-e-3 makes one image per call: n=3 is three calls
     with pytest.raises(openai.InternalServerError) as info:
         client.images.generate(model="dall-e-3", prompt="a cat", n=3, response_format="b64_json")
-    api_error(info.value, upstream, 502, param=None, code="upstream_error")
+    api_error(info.value, 502, param=None, code="upstream_error", hidden=leaks(upstream))
     assert 1 <= len(upstream.image_requests) <= 3  # the siblings of the failed call may be cancelled
     assert all(r.json["n"] == 1 for r in upstream.image_requests)
     still_serving(gateway, upstream)
@@ -333,12 +299,13 @@ def test_keeps_serving_after_every_kind_of_failure(client: openai.OpenAI, gatewa
         failure = fail(client, "generate-dall-e-2")
         assert failure.status_code == status, (kind, options, failure.body)
         check_envelope(failure.response.json())
-        assert_no_leaks(failure.response.text, upstream)
+        for leak in leaks(upstream):
+            assert leak not in failure.response.text, (leak, failure.response.text)
         if status == 502 and options.get("status") in (401, 403):
             gateway.reset_channels()  # rejected credentials disable the channel until a reload
         assert client.images.generate(model="dall-e-2", prompt="ok", size="256x256").data[0].url
-    assert len(client.images.edit(model="gpt-image-1", image=png(), prompt="ok").data) == 1
-    assert len(client.images.create_variation(model="dall-e-2", image=png(), size="256x256").data) == 1
+    assert len(client.images.edit(model="gpt-image-1", image=image_file(), prompt="ok").data) == 1
+    assert len(client.images.create_variation(model="dall-e-2", image=image_file(), size="256x256").data) == 1
     assert {m.id for m in client.models.list()} >= {"dall-e-2", "dall-e-3", "gpt-image-1"}
     with httpx.Client(timeout=10) as http:
         assert http.get(f"{gateway.url}/healthz").status_code == 200

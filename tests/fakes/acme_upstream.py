@@ -12,10 +12,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.fakes.openai_upstream import encode_image
-from tests.fakes.server import ThreadedServer
+from tests.fakes.server import Served, ThreadedServer
 
 
-class FakeAcme:
+class FakeAcme(Served):
     def __init__(self, api_key: str = "acme_live_0123456789abcdef") -> None:
         self.api_key = api_key
         self.bodies: list[dict[str, Any]] = []
@@ -23,13 +23,6 @@ class FakeAcme:
         self._lock = threading.Lock()
         self.server = ThreadedServer(Starlette(routes=[Route("/render", self._render, methods=["POST"])]), "acme")
         self.origin = ""
-
-    def __enter__(self) -> FakeAcme:
-        self.origin = self.server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
 
     def reset(self) -> None:
         with self._lock:

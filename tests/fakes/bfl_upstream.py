@@ -70,10 +70,6 @@ class FakeBFL(TaskUpstream):
         return [Route("/v1/get_result", self._result, methods=["GET"]),
                 Route("/v1/{model}", self._submit, methods=["POST"])]
 
-    def __enter__(self) -> FakeBFL:
-        super().__enter__()
-        return self
-
     def _refused(self, request: Request) -> Response | None:
         if request.headers.get("x-key") != self.api_key:
             return json_response({"detail": "Not authenticated"}, 403)

@@ -71,10 +71,6 @@ class FakeFal(TaskUpstream):
                 Route(base, self._response, methods=["GET"]),
                 Route("/{endpoint:path}", self._submit, methods=["POST"])]
 
-    def __enter__(self) -> FakeFal:
-        super().__enter__()
-        return self
-
     def _refused(self, request: Request) -> Response | None:
         if request.headers.get("authorization") != f"Key {self.api_key}":
             return json_response({"detail": "Unauthorized"}, 401)

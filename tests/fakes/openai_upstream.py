@@ -7,7 +7,6 @@ import contextlib
 import io
 import logging
 import random
-import socket
 import threading
 import time
 from collections import deque
@@ -17,7 +16,6 @@ from typing import Any, Literal, get_args
 
 import orjson
 import pybase64
-import uvicorn
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
@@ -25,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+
+from tests.fakes.server import ThreadedServer
 
 FaultKind = Literal["status", "moderation", "hang", "bad_json", "drop"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
@@ -133,45 +133,25 @@ class FakeOpenAI:
         self._faults: deque[Fault] = deque()
         self._files: dict[str, bytes] = {}
         self._closing = threading.Event()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         routes = [Route(f"/v1/images/{op}", self._images, methods=["POST"])
                   for op in ("generations", "edits", "variations")]
         self.app = Starlette(routes=[*routes, Route("/files/{name}", self._file, methods=["GET"])])
+        self.server = ThreadedServer(self.app, "fake-openai")
 
     def start(self) -> FakeOpenAI:
         """Serve on a free 127.0.0.1 port from a daemon thread; returns once connections are accepted."""
-        if self._thread is not None:
-            return self  # already running
-        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY when sock.proto is TCP (else ~40ms/request)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        self.origin, self.base_url = f"http://127.0.0.1:{self.port}", f"http://127.0.0.1:{self.port}/v1"
-        config = uvicorn.Config(self.app, loop="asyncio", log_level="warning", lifespan="off",
-                                ws="none", access_log=False)
+        if self.server.running:
+            return self
         logging.getLogger("uvicorn.error").addFilter(_hide_drops)  # no-op if already added
         self._closing.clear()
-        self._server = server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                                        name=f"fake-openai-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started and self._thread.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if not server.started:
-            raise RuntimeError("fake OpenAI upstream failed to start")
+        self.origin = self.server.start()
+        self.port, self.base_url = self.server.port, f"{self.origin}/v1"
         return self
 
     def stop(self) -> None:
-        if self._server is None or self._thread is None:
-            return
-        self._closing.set()  # cuts hangs/delays short so shutdown is quick
-        self._server.should_exit = True
-        self._thread.join(3)
-        self._server.force_exit = True
-        self._thread.join(3)
-        self._server = self._thread = None
+        if self.server.running:
+            self._closing.set()  # cuts hangs/delays short so shutdown is quick
+            self.server.stop()
 
     def __enter__(self) -> FakeOpenAI:
         return self.start()

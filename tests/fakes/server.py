@@ -1,10 +1,11 @@
-"""Serve an ASGI app on a free 127.0.0.1 port from a daemon thread (for the async-task fakes)."""
+"""Serve an ASGI app on a free 127.0.0.1 port from a daemon thread (for the fakes)."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from typing import Self
 
 import uvicorn
 from starlette.applications import Starlette
@@ -19,6 +20,10 @@ class ThreadedServer:
         self.port, self.origin = 0, ""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
 
     def start(self) -> str:
         """Start serving; returns the origin (``http://127.0.0.1:PORT``) once connections are accepted."""
@@ -50,7 +55,21 @@ class ThreadedServer:
         self._server = self._thread = None
 
 
-class Sink:
+class Served:
+    """A fake behind a :class:`ThreadedServer`, serving for a ``with`` block; ``origin`` is where it listens."""
+
+    server: ThreadedServer
+    origin = ""
+
+    def __enter__(self) -> Self:
+        self.origin = self.server.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.stop()
+
+
+class Sink(Served):
     """A foreign host: records every request it gets and answers like a task still running."""
 
     def __init__(self) -> None:
@@ -62,10 +81,3 @@ class Sink:
     async def _any(self, request: Request) -> Response:
         self.hits.append(str(request.url))
         return Response(b'{"status": "Pending"}', media_type="application/json")
-
-    def __enter__(self) -> Sink:
-        self.origin = self.server.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.stop()

@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.fakes.openai_upstream import Recorded, encode_image
-from tests.fakes.server import ThreadedServer
+from tests.fakes.server import Served, ThreadedServer
 
 RATIO_SIZES = {"21:9": (1568, 672), "16:9": (1392, 752), "4:3": (1184, 880), "3:2": (1248, 832),
                "1:1": (1024, 1024), "2:3": (832, 1248), "3:4": (880, 1184), "9:16": (752, 1392),
@@ -64,7 +64,7 @@ class Task:
     done: bool = False
 
 
-class TaskUpstream:
+class TaskUpstream(Served):
     def __init__(self, api_key: str, name: str) -> None:
         self.api_key = api_key
         self.requests: list[Recorded] = []
@@ -87,13 +87,6 @@ class TaskUpstream:
 
     def routes(self) -> list[Route]:
         raise NotImplementedError
-
-    def __enter__(self) -> TaskUpstream:
-        self.origin = self.server.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.stop()
 
     def reset(self) -> None:
         with self._lock:

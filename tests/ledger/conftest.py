@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from imagegate.ledger import Database, Keys
-from imagegate.ledger.limits import KeyCreate
 
 
 @pytest.fixture
@@ -21,8 +20,3 @@ async def db(db_url: str) -> AsyncIterator[Database]:
 @pytest.fixture
 def keys(db: Database) -> Keys:
     return Keys(db)
-
-
-async def make_key(keys: Keys, name: str = "k", **limits: object) -> int:
-    record, _ = await keys.create(KeyCreate(name=name, **limits))  # type: ignore[arg-type]
-    return record.id

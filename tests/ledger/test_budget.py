@@ -13,8 +13,7 @@ from imagegate.errors import InsufficientQuota
 from imagegate.ledger import Database, Keys
 from imagegate.ledger.budget import Budgets, Hold, period_start, settle
 from imagegate.ledger.tables import api_keys, reservations
-
-from .conftest import make_key
+from tests.factories import make_key
 
 PRICE = 16_000  # dall-e-2 256x256, in micro-dollars
 

@@ -12,8 +12,7 @@ from imagegate.ledger import Database, Keys, UsageRow
 from imagegate.ledger.budget import Budgets
 from imagegate.ledger.limits import KeyCreate, KeyUpdate
 from imagegate.ledger.usage import insert
-
-from .conftest import make_key
+from tests.factories import make_key
 
 
 def row(key_id: int, price: int, status: int = 200, model: str = "dall-e-2") -> UsageRow:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from imagegate.ledger import Database, Keys
 from imagegate.ledger.reports import report, total
 from imagegate.ledger.usage import insert
+from tests.factories import make_key
 
-from .conftest import make_key
 from .test_keys import row
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from imagegate.ledger import Database, Keys, UsageRecorder
 from imagegate.ledger.tables import usage
+from tests.factories import make_key
 
-from .conftest import make_key
 from .test_keys import row
 
 

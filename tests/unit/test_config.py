@@ -1,5 +1,5 @@
 """Settings layering: built-in defaults < TOML file < environment < overrides, one test per edge; the loader
-a reload calls."""
+a reload calls; failover and polling defaults, and every bad value refused with its name."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from imagegate.config import ChannelConfig, Settings, SettingsLoader, load_settings
+from imagegate.config import ChannelConfig, PollConfig, PriceConfig, Settings, SettingsLoader, load_settings
+from imagegate.policy import Policy
 from imagegate.routing import channel_configs
-from tests.factories import REGISTRY, write
+from tests.factories import REGISTRY, channel_table, write
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -45,14 +46,6 @@ def test_config_path_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert load_settings().master_key == "m"
 
 
-def test_openai_key_alone_gives_the_four_models(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    (channel,) = all_channels(load_settings())
-    assert channel.base_url == "http://127.0.0.1:9/v1" and channel.api_key == "sk-x"
-    assert sorted(channel.models) == ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-all"]
-
-
 def test_channel_key_from_env_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MY_KEY", "sk-from-env")
     path = write(tmp_path, '[[channels]]\nname="a"\nbase_url="http://h/v1/"\napi_key="env:MY_KEY"\nmodels=["x"]\n')
@@ -78,9 +71,7 @@ def test_public_url_defaults_to_listen_address(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_the_loader_keeps_the_file_chosen_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
-    first.write_text("url_ttl = 60\n")
-    second.write_text("url_ttl = 70\n")
+    first, second = write(tmp_path, "url_ttl = 60\n", "first.toml"), write(tmp_path, "url_ttl = 70\n", "second.toml")
     monkeypatch.setenv("IMAGEGATE_CONFIG", str(first))
     loader = SettingsLoader.at_start(port=9000)
     monkeypatch.setenv("IMAGEGATE_CONFIG", str(second))
@@ -106,3 +97,62 @@ def test_the_loader_s_environment_loads_the_same_settings(tmp_path: Path, monkey
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert SettingsLoader.at_start()() == loader()
+
+
+def test_failover_defaults() -> None:
+    assert Policy.from_settings(load_settings()) == Policy(max_attempts=3, backoff=0.25, backoff_max=4.0,
+                                                          retry_after_max=30.0, queue_wait=5.0, deadline=600.0)
+    settings = load_settings()
+    assert (settings.allowed_fails, settings.fail_window, settings.cooldown) == (3, 60.0, 30.0)
+    assert settings.metrics_key is None and settings.log_prompts is False
+
+
+def test_env_over_file_for_failover_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGEGATE_MAX_ATTEMPTS", "5")
+    assert load_settings(write(tmp_path, "max_attempts = 2\n")).max_attempts == 5
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    (channel_table(extra="weight = 0"), "weight"),
+    (channel_table(extra="timeout = 0"), "timeout"),
+    (channel_table(extra="max_concurrency = 0"), "max_concurrency"),
+    (channel_table(extra="allowed_fails = 0"), "allowed_fails"),
+    (channel_table(extra="cooldown = -1"), "cooldown"),
+    (channel_table(models="[]"), "serves no models"),
+    ("max_attempts = 0\n", "max_attempts"),
+    ("max_attempts = 11\n", "max_attempts"),
+    ("allowed_fails = 0\n", "allowed_fails"),
+    ("fail_window = 0\n", "fail_window"),
+    ("cooldown = -1\n", "cooldown"),
+    ("retry_after_max = -1\n", "retry_after_max"),
+    ("retry_backoff = -1\n", "retry_backoff"),
+    ("queue_wait = -0.5\n", "queue_wait"),
+    ("deadline = 0\n", "deadline"),
+    ('[models."gpt-image-1"]\ndeadline = 0\n', "deadline"),
+])
+def test_bad_values_are_refused_by_name(tmp_path: Path, text: str, field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        load_settings(write(tmp_path, text))
+
+
+def test_poll_plan_defaults() -> None:
+    assert PollConfig() == PollConfig(interval=0.5, max_interval=3.0, deadline=300.0)
+
+
+@pytest.mark.parametrize("table", ["poll = { deadline = 0 }", "poll = { every = 1 }", "model_concurrency = 3"])
+def test_bad_channel_settings_are_refused(tmp_path: Path, table: str) -> None:
+    with pytest.raises(ValueError):
+        load_settings(write(tmp_path, channel_table(extra=table)))
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({}, "give per_image, or all of"),
+    ({"per_image": 1, "text_input": 1}, "not both"),
+    ({"text_input": 1, "image_input": 1}, "give per_image, or all of"),
+    ({"per_image": -1}, "greater than or equal to 0"),
+    ({"per_image": "0.0000001"}, "decimal places"),
+    ({"per_image": "nan"}, "finite"),
+])
+def test_bad_price_config_is_refused(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PriceConfig.model_validate(fields)

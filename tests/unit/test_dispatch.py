@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field, replace
 
 import pytest
 
 from imagegate.context import begin
-from imagegate.dispatch import Dispatcher, Hooks
+from imagegate.dispatch import Dispatcher, Hooks, split
 from imagegate.errors import ApiError, ClientClosed, ContentPolicy, InvalidRequest, UpstreamError
 from imagegate.health import Health
 from imagegate.job import ImageJob
@@ -18,18 +19,24 @@ from imagegate.policy import DeadlinePassed, Policy
 from imagegate.providers.base import Call, UpstreamImage, UpstreamResult
 from imagegate.router import Channel, Router
 from tests import factories
+from tests.factories import Clock
 
 
 @dataclass
 class Hang:
-    """Wait ``seconds``, or until ``release`` is set; ``started`` is set when the call begins."""
+    """Wait ``seconds``, or until ``release`` is set; ``started`` is set when the call begins. With a ``clock``, the
+    call also takes ``elapse`` seconds of it."""
 
     seconds: float = 30.0
     started: asyncio.Event = field(default_factory=asyncio.Event)
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    clock: Clock | None = None
+    elapse: float = 0.0
 
     async def wait(self) -> None:
         self.started.set()
+        if self.clock is not None:
+            self.clock.now += self.elapse
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.release.wait(), self.seconds)
 
@@ -64,13 +71,15 @@ def job(model: str = "gpt-image-1", n: int = 1) -> ImageJob:
     return factories.job(model=model, n=n)
 
 
-def setup(*scripts: Scripted, timeout: float = 600.0, allowed_fails: int = 3,
+def setup(*scripts: Scripted, timeout: float = 600.0, allowed_fails: int = 3, clock: Clock | None = None,
           **policy: float) -> tuple[Dispatcher, list[Channel]]:
+    """A dispatcher over one channel per script, the first preferred; router and dispatcher read ``clock``."""
     models = {"gpt-image-1": "gpt-image-1", "dall-e-3": "dall-e-3"}
     channels = [factories.channel(f"c{i}", script, models, priority=len(scripts) - i, timeout=timeout,
                                   health=Health(allowed_fails=allowed_fails)) for i, script in enumerate(scripts)]
-    live = factories.live(Router(channels), Policy(**{"backoff": 0.001, **policy}))  # type: ignore[arg-type]
-    return Dispatcher(live, Metrics()), channels
+    now = clock or time.monotonic
+    live = factories.live(Router(channels, clock=now), Policy(**{"backoff": 0.001, **policy}))  # type: ignore[arg-type]
+    return Dispatcher(live, Metrics(), clock=now), channels
 
 
 def server_error() -> UpstreamError:
@@ -119,9 +128,10 @@ async def test_slow_channel_times_out_and_the_next_answers() -> None:
 
 
 async def test_deadline_ends_the_request_with_504() -> None:
-    slow = [Hang(30)] * 3
+    clock = Clock(0.0)  # each attempt outlasts the channel's timeout and takes 0.05 s of the request's 0.08
+    slow = [Hang(30, clock=clock, elapse=0.05)] * 3
     first, second = Scripted(list(slow)), Scripted(list(slow))
-    dispatcher, _ = setup(first, second, timeout=0.05, deadline=0.08)
+    dispatcher, _ = setup(first, second, timeout=0.05, clock=clock, deadline=0.08)
     with pytest.raises(DeadlinePassed) as err:
         await dispatcher.run(job())
     assert err.value.status == 504 and first.calls + second.calls == 2
@@ -238,3 +248,7 @@ async def test_an_attempt_that_failed_before_any_partial_leaves_the_next_one_fre
     partials: list[str] = []
     await dispatcher.run(job(), Hooks(on_partial=lambda kind, data: partials.append(data)))
     assert partials == ["attempt 2"]
+
+
+def test_split() -> None:
+    assert split(10, 4) == [4, 4, 2] and split(3, 1) == [1, 1, 1] and split(2, 10) == [2]

@@ -1,20 +1,14 @@
+"""The normaliser: OpenAI's defaults and refusals per model, its mappings, and the ratio-driven models (FLUX)
+with the extra fields only some models declare."""
+
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
 
-from imagegate.catalog import Catalog, apply_override
-from imagegate.config import ModelOverride
-from imagegate.errors import ApiError, InvalidRequest, NotFound
-from tests.factories import BUILTIN, coerce, normalise
-
-
-def job(endpoint: str = "generations", model: str = "gpt-image-1", **raw: Any) -> Any:
-    raw.setdefault("prompt", "p")
-    if endpoint == "variations":
-        raw.pop("prompt")
-    return normalise(endpoint, coerce(endpoint, raw), BUILTIN[model])
+from imagegate.errors import ApiError, InvalidRequest
+from tests.factories import coerce, job
 
 
 def error(endpoint: str = "generations", model: str = "gpt-image-1", **raw: Any) -> ApiError:
@@ -91,19 +85,52 @@ def test_mappings() -> None:
     assert job(model="dall-e-3", n=4).n == 4
 
 
-def test_catalog_overrides_and_aliases() -> None:
-    catalog = Catalog.build(BUILTIN, {"tiny": ModelOverride(like="dall-e-2", sizes=["256x256"], n_max=2)},
-                            {"alias": "dall-e-3"})
-    assert catalog.get("tiny").sizes == ("256x256",) and catalog.get("tiny").n_max == 2
-    assert catalog.get("alias").styles == ("vivid", "natural")
-    with pytest.raises(NotFound):
-        catalog.get("nope")
-    with pytest.raises(ValueError, match="like"):
-        Catalog.build(BUILTIN, {"x": ModelOverride(like="unknown")}, {})
-    spec = apply_override("y", BUILTIN["gpt-image-1"], ModelOverride(options=["background"]))
-    assert spec.options == frozenset({"background"}) and spec.id == "y"
+# --- ratio-driven models ---------------------------------------------------------------------------------
 
 
-def test_invalid_request_envelope() -> None:
-    body = InvalidRequest("bad", param="n", code="x").body()
-    assert body == {"error": {"message": "bad", "type": "invalid_request_error", "param": "n", "code": "x"}}
+def run(model: str, endpoint: str = "generations", **values: object) -> tuple[str | None, str | None]:
+    built = job(endpoint, model, **values)
+    return built.size, built.aspect_ratio
+
+
+def refused(model: str, endpoint: str = "generations", **values: object) -> InvalidRequest:
+    with pytest.raises(InvalidRequest) as caught:
+        run(model, endpoint, **values)
+    return caught.value
+
+
+def test_ratio_rules() -> None:
+    assert run("flux-kontext-pro", aspect_ratio="9:21") == (None, "9:21")
+    assert run("flux-kontext-pro", size="1920x1080") == (None, "16:9")
+    assert run("flux-kontext-pro", size="1920x1080", aspect_ratio="1:1") == (None, "1:1")
+    assert run("flux-kontext-max", size="auto") == (None, None)
+    assert run("flux-kontext-max") == (None, None)
+
+
+@pytest.mark.parametrize(("values", "param", "code"), [
+    ({"aspect_ratio": "5:4"}, "aspect_ratio", "invalid_value"),
+    ({"aspect_ratio": "16:9", "size": "wide"}, "size", "invalid_size"),
+    ({"size": "1024X1024"}, "size", "invalid_size"),
+])
+def test_bad_ratio_inputs(values: dict[str, object], param: str, code: str) -> None:
+    error = refused("flux-kontext-pro", **values)
+    assert (error.param, error.code) == (param, code)
+
+
+def test_fill_follows_its_image() -> None:
+    assert run("flux-fill-pro", "edits", size="auto") == ("auto", None)
+    assert refused("flux-fill-pro", "edits", aspect_ratio="1:1").param == "aspect_ratio"
+    assert refused("flux-fill-pro", "edits", size="1024x1024").param == "size"
+    assert refused("flux-fill-pro", "generations").param == "model"
+
+
+@pytest.mark.parametrize("field", ["seed", "safety_tolerance", "prompt_upsampling"])
+def test_flux_extras_only_for_models_that_declare_them(field: str) -> None:
+    value = True if field == "prompt_upsampling" else 1
+    assert field in job(model="flux-kontext-pro", **{field: value}).options
+    error = refused("gpt-image-1", **{field: value})
+    assert (error.param, error.code) == (field, "unsupported_parameter")
+
+
+def test_partial_results_is_for_every_model() -> None:
+    assert job(model="dall-e-3", partial_results=True).partial_results is True

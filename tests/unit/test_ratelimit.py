@@ -13,22 +13,15 @@ from redis.exceptions import RedisError
 from imagegate.auth import Principal
 from imagegate.errors import RateLimited, ServiceUnavailable
 from imagegate.ratelimit import LocalWindow, RateLimiter, RedisWindow
+from tests.factories import Clock
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Fake wall-clock time: the window stamps requests with ``time.time()``."""
-    fake = Clock()
+    fake = Clock(1_000_000.0)
     monkeypatch.setattr(time, "time", fake)
     return fake
 

@@ -14,6 +14,7 @@ from imagegate.policy import DeadlinePassed
 from imagegate.providers.base import Call, UpstreamResult
 from imagegate.router import Channel, Router, Unavailable
 from tests import factories
+from tests.factories import Clock
 
 MODEL = "gpt-image-1"
 
@@ -27,14 +28,6 @@ class Draws(random.Random):
 
     def random(self) -> float:
         return self.values.pop(0)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Picky:

@@ -8,20 +8,10 @@ from pathlib import Path
 import pytest
 
 from imagegate.config import load_settings
-from imagegate.providers.registry import Registry
-from imagegate.routing import ConfigError, build_routing
 from imagegate.settings_check import UnknownSetting
+from tests.factories import channel_table, write
 
 pytestmark = pytest.mark.usefixtures("clean_env")
-
-CHANNEL = '[[channels]]\nname = "a"\nbase_url = "http://h/v1"\nmodels = ["dall-e-2"]\n'
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "imagegate.toml"
-    path.write_text(text)
-    return path
-
 
 def problems(**kwargs: object) -> list[str]:
     with pytest.raises(UnknownSetting) as caught:
@@ -61,7 +51,8 @@ def test_known_and_foreign_variables_pass(tmp_path: Path, monkeypatch: pytest.Mo
 @pytest.mark.parametrize(("text", "message"), [
     ("mastr_key = 'm'\n", "unknown key 'mastr_key'; did you mean 'master_key'?"),
     ("zzz = 1\n", "unknown key 'zzz'"),
-    (CHANNEL + "poll = { interva = 1 }\n", "channels[0].poll: unknown key 'interva'; did you mean 'interval'?"),
+    (channel_table(extra="poll = { interva = 1 }", models='["dall-e-2"]'),
+     "channels[0].poll: unknown key 'interva'; did you mean 'interval'?"),
     ("[models.mini]\nlike = 'dall-e-2'\nsize = ['1024x1024']\n",
      "models.mini: unknown key 'size'; did you mean 'sizes'?"),
     ("[prices.dall-e-2]\nper_imag = 0.02\n", "prices.dall-e-2: unknown key 'per_imag'; did you mean 'per_image'?"),
@@ -79,20 +70,3 @@ def test_unknown_keys_are_reported_before_bad_values(tmp_path: Path) -> None:
 
 def test_an_unknown_override_is_reported() -> None:
     assert problems(prot=80) == ["unknown key 'prot'; did you mean 'port'?"]
-
-
-@pytest.mark.parametrize(("text", "message"), [
-    (CHANNEL + 'base_ur = "http://x"\n', "channel 'a': unknown key 'base_ur' for provider 'openai'; did you mean "
-                                          "'base_url'?"),
-    (CHANNEL + CHANNEL.replace('"a"', '"b"') + "wieght = 2\n",
-     "channel 'b': unknown key 'wieght' for provider 'openai'; did you mean 'weight'?"),
-    (CHANNEL + 'api_versoin = "1"\nprovider = "azure-openai"\n',
-     "channel 'a': unknown key 'api_versoin' for provider 'azure-openai'; did you mean 'api_version'?"),
-])
-def test_an_unknown_channel_key_is_refused_when_the_channels_are_built(tmp_path: Path, text: str,
-                                                                       message: str) -> None:
-    """A channel's keys depend on its provider (the registry knows them), so they are checked with the routing."""
-    settings = load_settings(write(tmp_path, text))
-    with pytest.raises(ConfigError) as caught:
-        build_routing(settings, Registry.load(), {})
-    assert str(caught.value) == message

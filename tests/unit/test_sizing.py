@@ -1,13 +1,17 @@
+"""Sizes and aspect ratios: parsing them, and the nearest one a model offers (by log distance)."""
+
 from __future__ import annotations
 
 import pytest
 
 from imagegate.providers.openai.models import DALL_E_3, GPT_SIZES
 from imagegate.sizing import nearest_ratio, nearest_size, parse_ratio, parse_size
+from tests.factories import BUILTIN
 
 DALLE3_SIZES = DALL_E_3.sizes
 
 RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21")
+FLUX_RATIOS = BUILTIN["flux-kontext-pro"].aspect_ratios
 
 
 @pytest.mark.parametrize(("text", "expected"), [("1024x1536", (1024, 1536)), ("64x64", (64, 64)),
@@ -39,3 +43,12 @@ def test_nearest_dall_e_3_size() -> None:
                                              ((1000, 3000), "9:21"), ((1300, 1000), "4:3"), ((1450, 1000), "3:2")])
 def test_nearest_ratio_by_log_distance(size: tuple[int, int], ratio: str) -> None:
     assert nearest_ratio(*size, RATIOS) == ratio
+
+
+@pytest.mark.parametrize(("width", "height", "ratio"), [
+    (1024, 1024, "1:1"), (1920, 1080, "16:9"), (1080, 1920, "9:16"), (1536, 1024, "3:2"), (1024, 1536, "2:3"),
+    (1400, 1050, "4:3"), (1050, 1400, "3:4"), (2520, 1080, "21:9"), (1080, 2520, "9:21"), (5000, 1000, "21:9"),
+    (1300, 1000, "4:3"), (1420, 1000, "3:2"), (1100, 1000, "1:1"), (1200, 1000, "4:3"),
+])
+def test_nearest_ratio_on_a_log_scale(width: int, height: int, ratio: str) -> None:
+    assert nearest_ratio(width, height, FLUX_RATIOS) == ratio

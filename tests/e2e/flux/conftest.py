@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from tests.e2e.conftest import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.fal_upstream import FakeFal
 from tests.fakes.server import Sink
+from tests.harness import SINGLE_CHANNEL_ENV, Gateway, running
 
 POLL_ENV = {"IMAGEGATE_POLL_INTERVAL": "0.01", "IMAGEGATE_POLL_MAX_INTERVAL": "0.05",
             "IMAGEGATE_POLL_DEADLINE": "2", "IMAGEGATE_UPSTREAM_TIMEOUT": "5", **SINGLE_CHANNEL_ENV}
@@ -40,17 +40,15 @@ def fal(sink: Sink) -> Iterator[FakeFal]:
 @pytest.fixture(scope="session")
 def bfl_gateway(bfl: FakeBFL, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     env = {"BFL_API_KEY": bfl.api_key, "BFL_BASE_URL": bfl.origin, "FAL_KEY": "", **POLL_ENV}
-    gw = start_gateway(tmp_path_factory.mktemp("bfl-gateway"), env)
-    yield gw
-    stop_gateway(gw)
+    with running(tmp_path_factory.mktemp("bfl-gateway"), env) as gw:
+        yield gw
 
 
 @pytest.fixture(scope="session")
 def fal_gateway(fal: FakeFal, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     env = {"FAL_KEY": fal.api_key, "FAL_BASE_URL": fal.origin, "BFL_API_KEY": "", **POLL_ENV}
-    gw = start_gateway(tmp_path_factory.mktemp("fal-gateway"), env)
-    yield gw
-    stop_gateway(gw)
+    with running(tmp_path_factory.mktemp("fal-gateway"), env) as gw:
+        yield gw
 
 
 @pytest.fixture(scope="session")
@@ -68,9 +66,8 @@ models = ["flux-kontext-pro"]
 max_concurrency = 3
 poll = {{ interval = 0.01, max_interval = 0.05, deadline = 5 }}
 ''')
-    gw = start_gateway(data_dir, {"BFL_API_KEY": "", "FAL_KEY": "", **SINGLE_CHANNEL_ENV}, config)
-    yield gw
-    stop_gateway(gw)
+    with running(data_dir, {"BFL_API_KEY": "", "FAL_KEY": "", **SINGLE_CHANNEL_ENV}, config) as gw:
+        yield gw
 
 
 @pytest.fixture(autouse=True)

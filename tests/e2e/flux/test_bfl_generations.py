@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 
 import httpx
@@ -10,10 +9,11 @@ import openai
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import Gateway
-from tests.e2e.flux.helpers import api_error, generate, usage_row
+from tests.e2e.flux.helpers import generate, usage_row
+from tests.e2e.helpers import api_error, decode, raised
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.task_upstream import RATIO_SIZES
+from tests.harness import Gateway
 
 RATIOS = list(RATIO_SIZES)
 
@@ -49,9 +49,9 @@ def test_aspect_ratio_passes_through(bfl_client: openai.OpenAI, bfl: FakeBFL, ra
 
 @pytest.mark.parametrize("ratio", ["5:4", "16x9", "2:1", "1:1 ", "", "auto"])
 def test_other_aspect_ratios_are_refused(bfl_client: openai.OpenAI, bfl: FakeBFL, ratio: str) -> None:
-    status, error = api_error(lambda: bfl_client.images.generate(
+    failure = raised(lambda: bfl_client.images.generate(
         model="flux-kontext-pro", prompt="p", extra_body={"aspect_ratio": ratio}))
-    assert (status, error["param"], error["code"]) == (400, "aspect_ratio", "invalid_value")
+    api_error(failure, 400, param="aspect_ratio", code="invalid_value")
     assert bfl.submitted() == []
 
 
@@ -78,8 +78,8 @@ def test_size_auto_is_the_upstream_default(bfl_client: openai.OpenAI, bfl: FakeB
 
 @pytest.mark.parametrize("size", ["big", "1024", "0x512", "1024x", "10x10x10"])
 def test_bad_sizes_are_refused(bfl_client: openai.OpenAI, size: str) -> None:
-    status, error = api_error(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="p", size=size))
-    assert (status, error["param"], error["code"]) == (400, "size", "invalid_size")
+    failure = raised(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="p", size=size))
+    api_error(failure, 400, param="size", code="invalid_size")
 
 
 @pytest.mark.parametrize(("quality", "upsampling"), [
@@ -92,15 +92,15 @@ def test_quality_sets_prompt_upsampling(bfl_client: openai.OpenAI, bfl: FakeBFL,
 
 
 def test_unknown_quality_is_refused(bfl_client: openai.OpenAI) -> None:
-    status, error = api_error(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="p",
-                                                                 quality="xhigh"))
-    assert (status, error["param"], error["code"]) == (400, "quality", "invalid_value")
+    failure = raised(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="p",
+                                                        quality="xhigh"))
+    api_error(failure, 400, param="quality", code="invalid_value")
 
 
 def test_prompt_upsampling_contradicting_quality_is_refused(bfl_client: openai.OpenAI, bfl: FakeBFL) -> None:
-    status, error = api_error(lambda: bfl_client.images.generate(
+    failure = raised(lambda: bfl_client.images.generate(
         model="flux-kontext-pro", prompt="p", quality="hd", extra_body={"prompt_upsampling": False}))
-    assert (status, error["param"], error["code"]) == (400, "prompt_upsampling", "conflicting_parameters")
+    api_error(failure, 400, param="prompt_upsampling", code="conflicting_parameters")
     assert bfl.submitted() == []
 
 
@@ -109,15 +109,15 @@ def test_output_format(bfl_client: openai.OpenAI, bfl: FakeBFL, fmt: str, pil: s
     body = generate(bfl_client, model="flux-kontext-pro", prompt="p", output_format=fmt, response_format="b64_json")
     assert bfl.submitted()[-1].json["output_format"] == fmt
     assert body["output_format"] == fmt
-    image = Image.open(io.BytesIO(base64.b64decode(body["data"][0]["b64_json"])))
+    image = decode(body["data"][0]["b64_json"])
     assert image.format == pil
     assert (body["data"][0]["width"], body["data"][0]["height"]) == image.size
 
 
 def test_unsupported_output_format_is_refused(bfl_client: openai.OpenAI) -> None:
-    status, error = api_error(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="p",
-                                                                 output_format="gif"))
-    assert (status, error["param"], error["code"]) == (400, "output_format", "invalid_value")
+    failure = raised(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="p",
+                                                        output_format="gif"))
+    api_error(failure, 400, param="output_format", code="invalid_value")
 
 
 def test_extras_pass_through(bfl_client: openai.OpenAI, bfl: FakeBFL) -> None:
@@ -142,15 +142,15 @@ def test_extras_pass_through(bfl_client: openai.OpenAI, bfl: FakeBFL) -> None:
 ])
 def test_bad_extras_are_refused(bfl_client: openai.OpenAI, bfl: FakeBFL, extra: dict[str, object], param: str,
                                 code: str) -> None:
-    status, error = api_error(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="p",
-                                                                 extra_body=extra))
-    assert (status, error["param"], error["code"]) == (400, param, code)
+    failure = raised(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="p",
+                                                        extra_body=extra))
+    api_error(failure, 400, param=param, code=code)
     assert bfl.submitted() == []
 
 
 def test_prompt_is_required(bfl_client: openai.OpenAI, bfl_gateway: Gateway) -> None:
-    status, error = api_error(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="  "))
-    assert (status, error["param"], error["code"]) == (400, "prompt", "missing_required_parameter")
+    failure = raised(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="  "))
+    api_error(failure, 400, param="prompt", code="missing_required_parameter")
     with bfl_gateway.http() as http:
         response = http.post("/v1/images/generations", json={"model": "flux-kontext-pro", "aspect_ratio": "1:1"})
     assert response.status_code == 400 and response.json()["error"]["param"] == "prompt"
@@ -171,8 +171,8 @@ def test_n_fans_out_with_spread_seeds(bfl_client: openai.OpenAI, bfl: FakeBFL, b
 
 
 def test_n_above_ten_is_refused(bfl_client: openai.OpenAI) -> None:
-    status, error = api_error(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="p", n=11))
-    assert (status, error["param"], error["code"]) == (400, "n", "integer_above_max_value")
+    failure = raised(lambda: bfl_client.images.generate(model="flux-kontext-pro", prompt="p", n=11))
+    api_error(failure, 400, param="n", code="integer_above_max_value")
 
 
 def test_models_list_flux_capabilities(bfl_client: openai.OpenAI) -> None:

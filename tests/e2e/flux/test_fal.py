@@ -7,14 +7,11 @@ import base64
 import openai
 import pytest
 
-from tests.e2e.flux.helpers import api_error, edit, generate, image_file
+from tests.e2e.flux.helpers import edit, gen, generate
+from tests.e2e.helpers import RED, api_error, image_file, raised
 from tests.fakes.fal_upstream import FakeFal
 from tests.fakes.server import Sink
 from tests.fakes.task_upstream import RATIO_SIZES
-
-
-def gen(client: openai.OpenAI, **kwargs: object) -> object:
-    return client.images.generate(model="flux-kontext-pro", prompt="p", **kwargs)  # type: ignore[arg-type]
 
 
 def test_generation(fal_client: openai.OpenAI, fal: FakeFal) -> None:
@@ -64,13 +61,13 @@ def test_field_spellings(fal_client: openai.OpenAI, fal: FakeFal, fields: dict[s
 ])
 def test_values_fal_cannot_make_are_refused(fal_client: openai.OpenAI, fal: FakeFal, fields: dict[str, object],
                                             param: str) -> None:
-    status, error = api_error(lambda: gen(fal_client, **fields))
-    assert (status, error["param"], error["code"]) == (400, param, "unsupported_value")
+    failure = raised(lambda: gen(fal_client, **fields))
+    api_error(failure, 400, param=param, code="unsupported_value")
     assert fal.submitted() == []
 
 
 def test_one_image_edit_sends_a_data_uri(fal_client: openai.OpenAI, fal: FakeFal) -> None:
-    upload = image_file(1200, 900)
+    upload = image_file(1200, 900, "RGB")
     body = edit(fal_client, model="flux-kontext-pro", prompt="p", image=upload)
     sent = fal.submitted()[-1]
     assert sent.path == "/fal-ai/flux-pro/kontext"
@@ -80,8 +77,8 @@ def test_one_image_edit_sends_a_data_uri(fal_client: openai.OpenAI, fal: FakeFal
 
 
 def test_several_images_go_to_multi(fal_client: openai.OpenAI, fal: FakeFal) -> None:
-    uploads = [image_file(256, 256, name="a.png"), image_file(300, 200, "JPEG", name="b.jpg"),
-               image_file(200, 300, name="c.png")]
+    uploads = [image_file(256, 256, "RGB", name="a.png"), image_file(300, 200, "RGB", "JPEG", name="b.jpg"),
+               image_file(200, 300, "RGB", name="c.png")]
     edit(fal_client, model="flux-kontext-max", prompt="p", image=uploads, extra_body={"partial_results": "false"})
     sent = fal.submitted()[-1]
     assert sent.path == "/fal-ai/flux-pro/kontext/max/multi"
@@ -91,31 +88,32 @@ def test_several_images_go_to_multi(fal_client: openai.OpenAI, fal: FakeFal) -> 
 
 
 def test_a_mask_without_fill_is_refused(fal_client: openai.OpenAI, fal: FakeFal) -> None:
-    mask = image_file(64, 64, mode="RGBA", name="mask.png", transparent_box=(0, 0, 8, 8))
-    status, error = api_error(lambda: fal_client.images.edit(model="flux-kontext-pro", prompt="p",
-                                                             image=image_file(64, 64), mask=mask))
-    assert (status, error["param"], error["code"]) == (400, "mask", "unsupported_parameter")
+    mask = image_file(64, 64, name="mask.png", color=RED, transparent_box=(0, 0, 8, 8))
+    failure = raised(lambda: fal_client.images.edit(model="flux-kontext-pro", prompt="p",
+                                                    image=image_file(64, 64, "RGB"), mask=mask))
+    api_error(failure, 400, param="mask", code="unsupported_parameter")
     assert fal.submitted() == []
 
 
-@pytest.mark.parametrize(("outcome", "status", "code"), [
-    ("nsfw", 400, "content_policy_violation"),
-    ("FAILED", 502, "upstream_error"),
-    ("invalid", 400, "invalid_value"),
-    ("expired", 502, "upstream_download_failed"),
-    ("never", 504, "upstream_timeout"),
+@pytest.mark.parametrize(("outcome", "status", "param", "code"), [
+    ("nsfw", 400, None, "content_policy_violation"),
+    ("FAILED", 502, None, "upstream_error"),
+    ("invalid", 400, "image", "invalid_value"),
+    ("expired", 502, None, "upstream_download_failed"),
+    ("never", 504, None, "upstream_timeout"),
 ])
-def test_request_outcomes(fal_client: openai.OpenAI, fal: FakeFal, outcome: str, status: int, code: str) -> None:
+def test_request_outcomes(fal_client: openai.OpenAI, fal: FakeFal, outcome: str, status: int, param: str | None,
+                          code: str) -> None:
     fal.next_outcomes(outcome)
-    got, error = api_error(lambda: gen(fal_client))
-    assert (got, error["code"]) == (status, code)
+    failure = raised(lambda: gen(fal_client))
+    error = api_error(failure, status, param=param, code=code)
     assert "fal.media" not in error["message"]
 
 
 def test_a_foreign_status_url_is_never_followed(fal_client: openai.OpenAI, fal: FakeFal, sink: Sink) -> None:
     fal.next_outcomes("foreign")
-    status, error = api_error(lambda: gen(fal_client))
-    assert (status, error["code"]) == (502, "upstream_bad_response")
+    failure = raised(lambda: gen(fal_client))
+    api_error(failure, 502, param=None, code="upstream_bad_response")
     assert sink.hits == []
 
 
@@ -127,8 +125,8 @@ def test_submit_429_is_retried(fal_client: openai.OpenAI, fal: FakeFal) -> None:
 
 def test_a_submit_validation_error_names_the_openai_field(fal_client: openai.OpenAI, fal: FakeFal) -> None:
     fal.fail_submits(422, body={"detail": [{"loc": ["body", "enhance_prompt"], "msg": "bad", "type": "x"}]})
-    status, error = api_error(lambda: gen(fal_client))
-    assert (status, error["param"]) == (400, "prompt_upsampling")
+    failure = raised(lambda: gen(fal_client))
+    api_error(failure, 400, param="prompt_upsampling", code="invalid_value")
 
 
 def test_partial_results_across_fal_requests(fal_client: openai.OpenAI, fal: FakeFal) -> None:

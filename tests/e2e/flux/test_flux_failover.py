@@ -9,10 +9,11 @@ import openai
 import pytest
 
 from tests.e2e.channels import channel_state, reload, toml_value
-from tests.e2e.conftest import Gateway, start_gateway, stop_gateway
-from tests.e2e.flux.helpers import api_error, generate
+from tests.e2e.flux.helpers import generate
+from tests.e2e.helpers import api_error, check_envelope, raised
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.fal_upstream import FakeFal
+from tests.harness import Gateway, running
 
 POLL = {"interval": 0.01, "max_interval": 0.05, "deadline": 5}
 
@@ -31,9 +32,8 @@ def flux_gateway(bfl: FakeBFL, fal: FakeFal, tmp_path_factory: pytest.TempPathFa
         task_channel("bfl-main", "bfl", bfl.origin, bfl.api_key, {"flux-kontext-pro": "flux-kontext-pro"}, 1),
         task_channel("fal-backup", "fal", fal.origin, fal.api_key, {"flux-kontext-pro": "fal-ai/flux-pro/kontext"}, 0),
     )))
-    gw = start_gateway(data_dir, {"BFL_API_KEY": "", "FAL_KEY": ""}, config)
-    yield gw
-    stop_gateway(gw)
+    with running(data_dir, {"BFL_API_KEY": "", "FAL_KEY": ""}, config) as gw:
+        yield gw
 
 
 @pytest.fixture
@@ -62,8 +62,8 @@ def test_rejected_bfl_key_disables_it_and_fal_serves(client: openai.OpenAI, flux
 
 def test_moderation_is_not_sent_to_fal(client: openai.OpenAI, bfl: FakeBFL, fal: FakeFal) -> None:
     bfl.next_outcomes("Request Moderated")
-    code, error = api_error(lambda: client.images.generate(model="flux-kontext-pro", prompt="p"))
-    assert (code, error["code"]) == (400, "content_policy_violation")
+    failure = raised(lambda: client.images.generate(model="flux-kontext-pro", prompt="p"))
+    api_error(failure, 400, param=None, code="content_policy_violation")
     assert fal.submitted() == []
 
 
@@ -86,9 +86,10 @@ def test_webp_always_goes_to_bfl(client: openai.OpenAI, bfl: FakeBFL, fal: FakeF
 def test_webp_with_bfl_failing_is_an_availability_error_never_fal_s_400(client: openai.OpenAI, bfl: FakeBFL,
                                                                          fal: FakeFal) -> None:
     bfl.fail_submits(503, count=50, body={"detail": "overloaded"})
-    status, error = api_error(lambda: client.images.generate(model="flux-kontext-pro", prompt="p",
-                                                             extra_body={"output_format": "webp"}))
-    assert status in (502, 503, 504) and error["code"] != "unsupported_value"
+    failure = raised(lambda: client.images.generate(model="flux-kontext-pro", prompt="p",
+                                                    extra_body={"output_format": "webp"}))
+    error = check_envelope(failure.response.json())
+    assert failure.status_code in (502, 503, 504) and error["code"] != "unsupported_value"
     assert fal.submitted() == []
     assert len(generate(client, model="flux-kontext-pro", prompt="p", output_format="png")["data"]) == 1
     assert len(fal.submitted()) == 1  # the same model in png: fal takes over while BFL fails
@@ -96,7 +97,7 @@ def test_webp_with_bfl_failing_is_an_availability_error_never_fal_s_400(client: 
 
 def test_a_value_no_channel_can_take_is_a_400_before_any_upstream_call(client: openai.OpenAI, bfl: FakeBFL,
                                                                         fal: FakeFal) -> None:
-    status, error = api_error(lambda: client.images.generate(model="flux-kontext-pro", prompt="p",
-                                                             extra_body={"output_format": "gif"}))
-    assert (status, error["param"]) == (400, "output_format")
+    failure = raised(lambda: client.images.generate(model="flux-kontext-pro", prompt="p",
+                                                    extra_body={"output_format": "gif"}))
+    api_error(failure, 400, param="output_format", code="invalid_value")
     assert bfl.submitted() == [] and fal.submitted() == []

@@ -7,10 +7,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from tests.e2e.conftest import Gateway
 from tests.e2e.jobs.helpers import ASYNC, wait
 from tests.e2e.ledger_tools import new_key
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway
 
 BODY = {"model": "dall-e-2", "prompt": "a cat", "size": "256x256", "response_format": "b64_json"}  # $0.016
 

@@ -8,25 +8,24 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
-from tests.e2e.helpers import png
+from tests.e2e.helpers import image_file
 from tests.e2e.jobs.helpers import wait
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import SINGLE_CHANNEL_ENV, Gateway, openai_env, running
 
 
 @pytest.fixture(scope="module")
 def short_lived(upstream: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    env = {"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url, "IMAGEGATE_RESPOND_ASYNC": "true",
-           "IMAGEGATE_JOB_TTL": "1", "IMAGEGATE_SWEEP_INTERVAL": "0.2", **SINGLE_CHANNEL_ENV}
-    gw = start_gateway(tmp_path_factory.mktemp("short-lived"), env)
-    yield gw
-    stop_gateway(gw)
+    env = {**openai_env(upstream), "IMAGEGATE_RESPOND_ASYNC": "true", "IMAGEGATE_JOB_TTL": "1",
+           "IMAGEGATE_SWEEP_INTERVAL": "0.2", **SINGLE_CHANNEL_ENV}
+    with running(tmp_path_factory.mktemp("short-lived"), env) as gw:
+        yield gw
 
 
 def test_every_request_is_a_job_and_expires_with_its_files(short_lived: Gateway) -> None:
     with short_lived.http() as http:
         response = http.post("/v1/images/edits", data={"model": "dall-e-2", "prompt": "p", "size": "256x256"},
-                             files=[("image", ("a.png", png(64, 64), "image/png"))])
+                             files=[("image", image_file(64, 64, name="a.png"))])
         assert response.status_code == 202, response.text
         job = wait(http, response.json()["id"])
         assert job["status"] == "succeeded"

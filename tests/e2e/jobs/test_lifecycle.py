@@ -9,11 +9,10 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.conftest import Gateway
-from tests.e2e.helpers import fetch, png
+from tests.e2e.helpers import api_error, fetch, image_file
 from tests.e2e.jobs.helpers import ASYNC, submit, wait
-from tests.e2e.test_bad_input import api_error
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway
 from tests.openai_schema import validate
 
 
@@ -46,8 +45,8 @@ def test_generation_job_succeeds_with_links(gateway: Gateway, upstream: FakeOpen
 def test_edit_job_keeps_its_uploads(gateway: Gateway, upstream: FakeOpenAI) -> None:
     with gateway.http() as http:
         response = http.post("/v1/images/edits", headers=ASYNC, data={"model": "gpt-image-1", "prompt": "merge"},
-                             files=[("image[]", ("a.png", png(64, 64), "image/png")),
-                                    ("image[]", ("b.png", png(32, 32), "image/png"))])
+                             files=[("image[]", image_file(64, 64, name="a.png")),
+                                    ("image[]", image_file(32, 32, name="b.png"))])
         assert response.status_code == 202, response.text
         done = wait(http, response.json()["id"])
     assert done["status"] == "succeeded", done

@@ -12,9 +12,9 @@ import pytest
 import redis
 
 from imagegate.jobs.queue import RedisQueue
-from tests.e2e.conftest import Gateway, start_gateway, stop_gateway
 from tests.e2e.jobs.helpers import submit, wait
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway, openai_env, running
 
 REDIS = "redis://127.0.0.1:6379/0"
 
@@ -28,16 +28,14 @@ def prefix() -> Iterator[str]:
 
 @pytest.fixture
 def nodes(upstream: FakeOpenAI, tmp_path: Path, prefix: str) -> Iterator[tuple[Gateway, Gateway]]:
-    shared = {"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url, "IMAGEGATE_REDIS_URL": REDIS,
-              "IMAGEGATE_REDIS_PREFIX": prefix, "IMAGEGATE_JOB_POLL": "0.1",
+    shared = {**openai_env(upstream), "IMAGEGATE_REDIS_URL": REDIS, "IMAGEGATE_REDIS_PREFIX": prefix,
+              "IMAGEGATE_JOB_POLL": "0.1",
               "IMAGEGATE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"}
     (tmp_path / "front").mkdir()
     (tmp_path / "back").mkdir()
-    front = start_gateway(tmp_path / "front", {**shared, "IMAGEGATE_JOB_WORKERS": "0"})
-    back = start_gateway(tmp_path / "back", {**shared, "IMAGEGATE_JOB_WORKERS": "2"})
-    yield front, back
-    stop_gateway(front)
-    stop_gateway(back)
+    with running(tmp_path / "front", {**shared, "IMAGEGATE_JOB_WORKERS": "0"}) as front, \
+            running(tmp_path / "back", {**shared, "IMAGEGATE_JOB_WORKERS": "2"}) as back:
+        yield front, back
 
 
 def test_jobs_taken_on_one_node_run_on_another(nodes: tuple[Gateway, Gateway], prefix: str,

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Gateway, start_gateway, stop_gateway
 from tests.e2e.helpers import fetch
 from tests.e2e.jobs.helpers import submit, wait
 from tests.fakes.bfl_upstream import FakeBFL
+from tests.harness import Gateway, start_gateway, stop_gateway
 
 JOBS = 5
 PRICE = 40_000  # flux-kontext-pro's list price per image, in micro-dollars

@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
-from tests.e2e.helpers import png
+from tests.e2e.helpers import api_error, image_file
 from tests.e2e.jobs.helpers import ASYNC, submit, wait
-from tests.e2e.test_bad_input import api_error
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.harness import SINGLE_CHANNEL_ENV, Gateway, openai_env, running
 
 SECRET = "whsec-test"
 
@@ -29,11 +28,10 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture(scope="module")
 def hooked(upstream: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    env = {"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url,
-           "IMAGEGATE_WEBHOOK_SECRET": SECRET, "IMAGEGATE_WEBHOOK_ALLOW_HOSTS": '["127.0.0.1"]', **SINGLE_CHANNEL_ENV}
-    gw = start_gateway(tmp_path_factory.mktemp("webhook-gateway"), env)
-    yield gw
-    stop_gateway(gw)
+    env = {**openai_env(upstream), "IMAGEGATE_WEBHOOK_SECRET": SECRET, "IMAGEGATE_WEBHOOK_ALLOW_HOSTS": '["127.0.0.1"]',
+           **SINGLE_CHANNEL_ENV}
+    with running(tmp_path_factory.mktemp("webhook-gateway"), env) as gw:
+        yield gw
 
 
 def verified(headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -65,7 +63,7 @@ def test_webhook_with_multipart_edit(hooked: Gateway, receiver: WebhookReceiver)
     receiver.calls.clear()
     receiver.arrived.clear()
     with hooked.http() as http:
-        response = http.post("/v1/images/edits", headers=ASYNC, files=[("image", ("a.png", png(64, 64), "image/png"))],
+        response = http.post("/v1/images/edits", headers=ASYNC, files=[("image", image_file(64, 64, name="a.png"))],
                              data={"model": "gpt-image-1", "prompt": "p", "webhook_url": receiver.url})
         assert response.status_code == 202, response.text
         wait(http, response.json()["id"])

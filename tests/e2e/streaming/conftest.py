@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import SINGLE_CHANNEL_ENV, Gateway, openai_env, running
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +20,11 @@ def bfl() -> Iterator[FakeBFL]:
 @pytest.fixture(scope="module")
 def streaming_gateway(upstream: FakeOpenAI, bfl: FakeBFL,
                       tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    env = {"OPENAI_API_KEY": upstream.api_key, "OPENAI_BASE_URL": upstream.base_url, "BFL_API_KEY": bfl.api_key,
-           "BFL_BASE_URL": bfl.origin, "IMAGEGATE_POLL_INTERVAL": "0.01", "IMAGEGATE_POLL_MAX_INTERVAL": "0.05",
-           "IMAGEGATE_POLL_DEADLINE": "60", "IMAGEGATE_STREAM_KEEPALIVE": "0.05", **SINGLE_CHANNEL_ENV}
-    gw = start_gateway(tmp_path_factory.mktemp("streaming-gateway"), env)
-    yield gw
-    stop_gateway(gw)
+    env = {**openai_env(upstream), "BFL_API_KEY": bfl.api_key, "BFL_BASE_URL": bfl.origin,
+           "IMAGEGATE_POLL_INTERVAL": "0.01", "IMAGEGATE_POLL_MAX_INTERVAL": "0.05", "IMAGEGATE_POLL_DEADLINE": "60",
+           "IMAGEGATE_STREAM_KEEPALIVE": "0.05", **SINGLE_CHANNEL_ENV}
+    with running(tmp_path_factory.mktemp("streaming-gateway"), env) as gw:
+        yield gw
 
 
 @pytest.fixture(autouse=True)

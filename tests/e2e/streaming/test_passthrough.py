@@ -6,9 +6,10 @@ from __future__ import annotations
 import openai
 import pytest
 
-from tests.e2e.conftest import Gateway
-from tests.e2e.helpers import decode, png
+from tests.e2e.helpers import decode
+from tests.factories import png_bytes
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway
 from tests.openai_schema import validate
 
 SCHEMAS = {"image_generation.partial_image": "ImageGenPartialImageEvent",
@@ -37,8 +38,8 @@ def test_sdk_receives_partials_then_completed(streaming_gateway: Gateway, upstre
 
 def test_sdk_edit_stream_passes_partials(streaming_gateway: Gateway, upstream: FakeOpenAI) -> None:
     with streaming_gateway.client() as client:
-        received = list(client.images.edit(model="gpt-image-1", prompt="merge", image=[png(64, 64), png(32, 32)],
-                                           stream=True, partial_images=2))
+        received = list(client.images.edit(model="gpt-image-1", prompt="merge",
+                                           image=[png_bytes(64, 64), png_bytes(32, 32)], stream=True, partial_images=2))
     assert [e.type for e in received] == ["image_edit.partial_image"] * 2 + ["image_edit.completed"]
     for event in received:
         validate(event.model_dump(exclude_unset=True), SCHEMAS[event.type])

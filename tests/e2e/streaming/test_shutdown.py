@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import MASTER, SINGLE_CHANNEL_ENV, start_gateway
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, SINGLE_CHANNEL_ENV, openai_env, start_gateway
 
 
 @pytest.fixture
@@ -27,8 +27,7 @@ def usage_rows(data_dir: Path) -> list[tuple[str, int, int, int]]:
 
 
 def test_sigterm_waits_for_a_stream_whose_client_left(slow_upstream: FakeOpenAI, tmp_path: Path) -> None:
-    env = {"OPENAI_API_KEY": slow_upstream.api_key, "OPENAI_BASE_URL": slow_upstream.base_url,
-           "IMAGEGATE_STREAM_KEEPALIVE": "0.05", **SINGLE_CHANNEL_ENV}
+    env = {**openai_env(slow_upstream), "IMAGEGATE_STREAM_KEEPALIVE": "0.05", **SINGLE_CHANNEL_ENV}
     gateway = start_gateway(tmp_path, env)
     try:
         body = {"model": "dall-e-2", "prompt": "a slow lighthouse", "stream": True}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Gateway, start_gateway, stop_gateway
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway, running
 
 
 def channel(name: str, upstream: FakeOpenAI, priority: int) -> str:
@@ -22,9 +22,8 @@ def two_channels(upstream: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory)
     data_dir = Path(tmp_path_factory.mktemp("stream-failover"))
     config = data_dir / "imagegate.toml"
     config.write_text("retry_backoff = 0.01\n" + channel("first", upstream, 1) + channel("second", upstream, 0))
-    gateway = start_gateway(data_dir, {"IMAGEGATE_STREAM_KEEPALIVE": "0.05"}, config)
-    yield gateway
-    stop_gateway(gateway)
+    with running(data_dir, {"IMAGEGATE_STREAM_KEEPALIVE": "0.05"}, config) as gateway:
+        yield gateway
 
 
 def test_partials_come_from_the_first_attempt_only(two_channels: Gateway, upstream: FakeOpenAI) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 
 import openai
 
-from tests.e2e.conftest import Gateway
-from tests.e2e.helpers import decode, png
-from tests.e2e.test_bad_input import api_error
+from tests.e2e.helpers import api_error, decode
+from tests.factories import png_bytes
 from tests.fakes.bfl_upstream import FakeBFL
+from tests.harness import Gateway
 from tests.openai_schema import validate
 
 
@@ -43,7 +43,7 @@ def test_sdk_iterates_dall_e_completed_events(streaming_gateway: Gateway) -> Non
 
 def test_sdk_edit_stream_ends_with_usage(streaming_gateway: Gateway) -> None:
     with streaming_gateway.client() as client:
-        received = list(client.images.edit(model="gpt-image-1", prompt="merge", image=png(64, 64), stream=True))
+        received = list(client.images.edit(model="gpt-image-1", prompt="merge", image=png_bytes(64, 64), stream=True))
     assert [e.type for e in received] == ["image_edit.completed"]
     validate(received[0].model_dump(exclude_unset=True), "ImageEditCompletedEvent")
     assert received[0].usage.total_tokens == 4210  # the fake upstream's count, passed on

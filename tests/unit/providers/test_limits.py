@@ -1,3 +1,5 @@
+"""Per-account and per-model caps on upstream tasks in flight."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,18 +10,24 @@ from imagegate.providers.limits import TaskLimiter
 
 async def run_all(limiter: TaskLimiter, models: list[str],
                   finished: list[str] | None = None) -> tuple[int, Counter[str]]:
-    """Run one short task per entry of ``models``; the peak tasks in flight, overall and per model."""
+    """Run one task per entry of ``models``, each holding its slot until every task has asked for one (so all that
+    can get a slot at once have one); the peak tasks in flight, overall and per model."""
     now: Counter[str] = Counter()
     peak: Counter[str] = Counter()
     total = [0, 0]
+    asked = [0]
+    everyone_asked = asyncio.Event()
 
     async def task(model: str) -> None:
+        asked[0] += 1
+        if asked[0] == len(models):
+            everyone_asked.set()
         async with limiter.slot(model):
             now[model] += 1
             total[0] += 1
             peak[model] = max(peak[model], now[model])
             total[1] = max(total[1], total[0])
-            await asyncio.sleep(0.002)
+            await everyone_asked.wait()
             now[model] -= 1
             total[0] -= 1
         if finished is not None:

@@ -1,21 +1,19 @@
+"""OpenAI request fields (JSON or multipart form) and answers parsed into images, token usage and metadata."""
+
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
 
-from imagegate.dispatch import split
 from imagegate.errors import UpstreamError
 from imagegate.providers.base import Call
 from imagegate.providers.openai.params import as_form, image_field, parse_response, request_fields
-from imagegate.providers.upstream import scrub
-from imagegate.router import Channel
-from tests.factories import BUILTIN, coerce, normalise
+from tests import factories
 
 
 def call(endpoint: str, model: str, n: int = 1, **raw: Any) -> Call:
-    job = normalise(endpoint, coerce(endpoint, {"prompt": "p", **raw}), BUILTIN[model])
-    return Call(job, Channel("c", "openai", "http://u/v1", "k", {model: model}), model, n)
+    return factories.call(factories.job(endpoint, model, **raw), n=n)
 
 
 def test_generation_body() -> None:
@@ -52,12 +50,3 @@ def test_parse_response() -> None:
 def test_parse_response_rejects_malformed(body: Any) -> None:
     with pytest.raises(UpstreamError):
         parse_response(body, 1)
-
-
-def test_split() -> None:
-    assert split(10, 4) == [4, 4, 2] and split(3, 1) == [1, 1, 1] and split(2, 10) == [2]
-
-
-def test_scrub() -> None:
-    text = scrub("Invalid key sk-abc123456789 for https://api.internal.example.com/v1/x at api.openai.com")
-    assert "sk-abc" not in text and "https://" not in text and "openai.com" not in text

@@ -23,11 +23,9 @@ from imagegate.providers.base import Call, UpstreamImage, UpstreamResult
 from imagegate.router import Router
 from imagegate.store import LocalStore, Signer
 from tests import factories
-from tests.factories import REGISTRY
+from tests.factories import PRICES
 from tests.factories import flux_job as job
 from tests.fakes.openai_upstream import encode_image
-
-DEFAULT_PRICES = REGISTRY.prices()
 
 
 class Provider:
@@ -70,7 +68,7 @@ def pipeline(tmp_path: Path, provider: Provider) -> tuple[Run, UsageRecorder]:
     channel = factories.channel("c", provider, {"flux-kontext-pro": "kontext"}, provider="fake")
     db = cast(Database, None)
     usage = UsageRecorder(db)
-    prices = PriceTable({"flux-kontext-pro": DEFAULT_PRICES["flux-kontext-pro"]})
+    prices = PriceTable({"flux-kontext-pro": PRICES["flux-kontext-pro"]})
     billing = Billing(db, lambda: prices, usage, Budgets(db), Idempotency(db, 60))
     signer = Signer(b"secret", 60, "http://gateway.test")
     dispatcher = Dispatcher(factories.live(Router([channel])), Metrics())

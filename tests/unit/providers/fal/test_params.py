@@ -1,12 +1,12 @@
+"""fal requests (endpoints, bodies, one image or a list) and its queue and result answers."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import pytest
 
-from imagegate.errors import ContentPolicy, InvalidRequest, UpstreamError
-from imagegate.providers.fal.errors import request_failure, status_failure
+from imagegate.errors import InvalidRequest, UpstreamError
 from imagegate.providers.fal.params import (
     Request,
     endpoint,
@@ -16,18 +16,11 @@ from imagegate.providers.fal.params import (
     parse_submit,
     request_body,
 )
-from imagegate.providers.http import Reply
 from tests.factories import call
 from tests.factories import flux_job as job
 from tests.factories import input_image as upload
 
 APP = "fal-ai/flux-pro/kontext/max"
-
-
-def answer(status: int, *, json: object = None, content: bytes = b"") -> Reply:
-    """An upstream answer to a request that carried the channel's key."""
-    body = orjson.dumps(json) if json is not None else content
-    return Reply(status, {}, body, "https://api.bfl.ai/v1/flux-kontext-pro", credential="k3yMaterial99")
 
 
 def test_endpoints(tmp_path: Path) -> None:
@@ -79,15 +72,3 @@ def test_result_images() -> None:
 def test_malformed_results(body: object) -> None:
     with pytest.raises(UpstreamError):
         parse_images(body, 2)
-
-
-def test_request_failures() -> None:
-    invalid = request_failure(answer(422, json={"detail": [{"loc": ["body", "image_urls", 1], "msg": "m"}]}))
-    assert isinstance(invalid, InvalidRequest) and invalid.param == "image"
-    named = request_failure(answer(422, json={"detail": [{"loc": ["body", "image_url"], "msg": "m"}]}))
-    assert named.param == "image"
-    policy = request_failure(answer(422, json={"detail": [{"loc": ["body", "prompt"], "msg": "flagged",
-                                                                   "type": "content_policy_violation"}]}))
-    assert isinstance(policy, ContentPolicy)
-    assert request_failure(answer(401, json={"detail": "Unauthorized"})).code == "upstream_auth_error"
-    assert status_failure("CANCELED").code == "upstream_error"

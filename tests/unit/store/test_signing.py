@@ -1,6 +1,7 @@
+"""Signed result links: the signature binds name and expiry; expired links are gone; the secret is made once."""
+
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -8,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from imagegate.errors import Gone, PermissionDenied
-from imagegate.store import LocalStore, Signer
+from imagegate.store import Signer
 from imagegate.store.signing import load_secret
 
 
@@ -44,17 +45,3 @@ def test_secret_is_generated_once(tmp_path: Path) -> None:
     assert len(first) == 64 and load_secret(tmp_path, None) == first
     assert (tmp_path / "secret").stat().st_mode & 0o777 == 0o600
     assert load_secret(tmp_path, "configured") == b"configured"
-
-
-async def test_local_store_put_get_sweep(tmp_path: Path) -> None:
-    store = LocalStore(tmp_path / "results")
-    name = await store.put(b"\x89PNG...", "png")
-    stored = await store.get(name)
-    assert stored is not None and stored.path is not None and stored.path.read_bytes() == b"\x89PNG..."
-    assert stored.content_type == "image/png"
-    assert await store.get("../secret") is None and await store.get("short.png") is None
-    old = await store.put(b"old", "jpeg")
-    past = time.time() - 7200
-    os.utime(tmp_path / "results" / old, (past, past))
-    assert await store.sweep(3600) == 1
-    assert await store.get(old) is None and await store.get(name) is not None

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import threading
-from typing import Any
 
 import pytest
 from aiohttp import web
@@ -62,23 +59,6 @@ class Receiver:
     async def __aexit__(self, *exc_info: object) -> None:
         assert self.runner is not None
         await self.runner.cleanup()
-
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The backoffs slept between attempts, without waiting for them (servers in other threads sleep for real)."""
-    slept: list[float] = []
-    real_sleep, here = asyncio.sleep, threading.get_ident()
-
-    async def fake_sleep(delay: float, result: Any = None) -> Any:
-        if threading.get_ident() != here:
-            return await real_sleep(delay, result)
-        if delay > 0:
-            slept.append(delay)
-        return await real_sleep(0, result)
-
-    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
-    return slept
 
 
 async def test_delivery_is_retried_over_one_connection(waits: list[float]) -> None:

@@ -1,22 +1,17 @@
+"""What comes back from upstreams: which result links are trusted, downloads without credentials, refusals
+turned into a message and a param, and secrets scrubbed from what a client sees."""
+
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 import pytest
 
 from imagegate.errors import UpstreamError
-from imagegate.providers.http import Http, Reply
-from imagegate.providers.upstream import fetch_image, trusted_link, validation_detail
+from imagegate.providers.http import Reply
+from imagegate.providers.upstream import fetch_image, scrub, trusted_link, validation_detail
+from tests.factories import RecordingHttp, reply
 
 BASE = "https://api.bfl.ai"
 LOCAL = "http://127.0.0.1:8123"
-
-
-def answer(status: int, *, json: object = None, content: bytes = b"") -> Reply:
-    """An upstream answer to a request that carried the channel's key."""
-    body = orjson.dumps(json) if json is not None else content
-    return Reply(status, {}, body, "https://api.bfl.ai/v1/flux-kontext-pro", credential="k3yMaterial99")
 
 
 @pytest.mark.parametrize(("url", "base"), [
@@ -39,27 +34,15 @@ def test_untrusted_links_are_refused(url: object) -> None:
     assert caught.value.code == "upstream_bad_response"
 
 
-class RecordingHttp(Http):
-    """Answers from a table instead of the network, and remembers what was asked."""
-
-    def __init__(self) -> None:
-        super().__init__(timeout=1)
-        self.seen: list[tuple[str, dict[str, str]]] = []
-
-    async def request(self, method: str, url: str, **kwargs: Any) -> Reply:
-        self.seen.append((url, dict(kwargs.get("headers") or {})))
-        return Reply(403 if "expired" in url else 200, {}, b"img", url)
-
-
 async def test_fetch_image_sends_no_credentials_and_maps_expiry() -> None:
-    http = RecordingHttp()
+    http = RecordingHttp(answer=lambda url: Reply(403 if "expired" in url else 200, {}, b"img", url))
     assert await fetch_image(http, "https://delivery.bfl.ai/ok.png", BASE) == b"img"
     with pytest.raises(UpstreamError) as caught:
         await fetch_image(http, "https://delivery.bfl.ai/expired.png", BASE)
     assert caught.value.code == "upstream_download_failed"
     with pytest.raises(UpstreamError):
         await fetch_image(http, "http://10.0.0.1/a.png", BASE)
-    assert len(http.seen) == 2 and all(headers == {} for _, headers in http.seen)
+    assert len(http.sent) == 2 and all(sent.headers == {} for sent in http.sent)
 
 
 @pytest.mark.parametrize(("body", "expected"), [
@@ -71,4 +54,9 @@ async def test_fetch_image_sends_no_credentials_and_maps_expiry() -> None:
     ({"detail": "key k3yMaterial99 is not valid here"}, ("key [upstream] is not valid here", None)),
 ])
 def test_validation_detail(body: object, expected: tuple[str, str | None]) -> None:
-    assert validation_detail(answer(422, json=body)) == expected
+    assert validation_detail(reply(422, json=body)) == expected
+
+
+def test_scrub() -> None:
+    text = scrub("Invalid key sk-abc123456789 for https://api.internal.example.com/v1/x at api.openai.com")
+    assert "sk-abc" not in text and "https://" not in text and "openai.com" not in text

@@ -9,6 +9,7 @@ import pytest
 from imagegate.app import create_app, create_app_from_env
 from imagegate.bootstrap import Services
 from imagegate.config import Settings, load_settings
+from tests.factories import write
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -25,9 +26,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 async def test_reload_rereads_the_file_chosen_at_start(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first, second = data_dir / "first.toml", data_dir / "second.toml"
-    first.write_text(channel("one"))
-    second.write_text(channel("two"))
+    first, second = write(data_dir, channel("one"), "first.toml"), write(data_dir, channel("two"), "second.toml")
     monkeypatch.setenv("IMAGEGATE_CONFIG", str(first))
     app = create_app_from_env()
     async with app.router.lifespan_context(app):
@@ -39,8 +38,7 @@ async def test_reload_rereads_the_file_chosen_at_start(data_dir: Path, monkeypat
 
 
 async def test_reload_calls_the_loader_it_was_given(data_dir: Path) -> None:
-    path = data_dir / "imagegate.toml"
-    path.write_text(channel("one"))
+    path = write(data_dir, channel("one"))
     calls: list[str] = []
 
     def loader() -> Settings:
@@ -54,8 +52,7 @@ async def test_reload_calls_the_loader_it_was_given(data_dir: Path) -> None:
 
 
 async def test_without_a_loader_reload_rebuilds_from_the_same_settings(data_dir: Path) -> None:
-    path = data_dir / "imagegate.toml"
-    path.write_text(channel("one"))
+    path = write(data_dir, channel("one"))
     app = create_app(load_settings(path))
     async with app.router.lifespan_context(app):
         path.write_text(channel("two"))

@@ -1,0 +1,69 @@
+"""How ``serve`` hands settings on: ``--host/--port/--config`` reach the app (one worker) or the worker
+processes' environment (several) without writing ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from imagegate import serving
+from imagegate.cli import app
+from imagegate.config import Settings
+
+pytestmark = pytest.mark.usefixtures("clean_env")
+
+
+def test_serve_hands_host_port_and_file_to_the_app_in_process(cli_config: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    before = dict(os.environ)
+    built: dict[str, Any] = {}
+
+    def create_app(settings: Settings, loader: Any) -> str:
+        built.update(settings=settings, loader=loader, environ=dict(os.environ))
+        return "the app"
+
+    def run(app: str, **options: Any) -> None:
+        built.update(app=app, options=options)
+
+    monkeypatch.setattr(serving, "create_app", create_app)
+    monkeypatch.setattr(serving.uvicorn, "run", run)
+    result = CliRunner().invoke(app, ["serve", "--config", str(cli_config), "--host", "127.0.0.2", "--port", "9123"])
+    assert result.exit_code == 0, result.output
+    assert built["app"] == "the app" and (built["options"]["host"], built["options"]["port"]) == ("127.0.0.2", 9123)
+    settings, reloaded = built["settings"], built["loader"]()
+    assert (settings.host, settings.port, settings.url_ttl) == ("127.0.0.2", 9123, 60) and reloaded == settings
+    assert built["environ"] == before and dict(os.environ) == before
+
+
+def test_serve_with_workers_gives_them_an_explicit_environment(cli_config: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    before = dict(os.environ)
+    called: dict[str, Any] = {}
+
+    def execve(path: str, argv: list[str], env: dict[str, str]) -> None:
+        called.update(path=path, argv=argv, env=env, environ=dict(os.environ))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(serving.os, "execve", execve)
+    result = CliRunner().invoke(app, ["serve", "-c", str(cli_config), "--port", "9124", "--workers", "3"])
+    assert result.exit_code == 0, result.output
+    assert called["path"] == sys.executable
+    assert called["argv"] == [sys.executable, "-m", "imagegate.serving", "3", "info"]
+    assert called["env"] == {**before, "IMAGEGATE_CONFIG": str(cli_config), "IMAGEGATE_PORT": "9124"}
+    assert called["environ"] == before and dict(os.environ) == before
+
+
+def test_the_workers_process_serves_what_its_environment_says(cli_config: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGEGATE_CONFIG", str(cli_config))
+    monkeypatch.setenv("IMAGEGATE_HOST", "127.0.0.3")
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(serving.uvicorn, "run", lambda app, **options: seen.update(app=app, **options))
+    serving.main(["2", "warning"])
+    assert seen["app"] == serving.WORKER_FACTORY and seen["factory"] is True and seen["workers"] == 2
+    assert (seen["host"], seen["port"], seen["log_level"]) == ("127.0.0.3", 1, "warning")
