@@ -30,8 +30,8 @@ import pybase64
 from PIL import Image
 
 from bench.harness.procs import hwm_mb, process_tree, rss_mb
-from tests.e2e.conftest import MASTER, Gateway, start_gateway, stop_gateway
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, Gateway, start_gateway, stop_gateway
 
 AUTH = {"Authorization": f"Bearer {MASTER}"}
 MB = 1024 * 1024

@@ -10,13 +10,6 @@ import pytest
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.harness import BACKENDS, SINGLE_CHANNEL_ENV, Gateway, database_url, openai_env, running
 
-# Re-exported: modules that import these from this conftest keep working.
-from tests.harness import MASTER as MASTER
-from tests.harness import SECRET as SECRET
-from tests.harness import free_port as free_port
-from tests.harness import start_gateway as start_gateway
-from tests.harness import stop_gateway as stop_gateway
-
 
 @pytest.fixture(scope="session")
 def upstream() -> Iterator[FakeOpenAI]:

@@ -20,10 +20,10 @@ import pytest
 from openai.types import ImagesResponse
 from PIL import Image
 
-from tests.e2e.conftest import Gateway
 from tests.e2e.helpers import decode, mask, png
 from tests.e2e.test_bad_input import api_error, still_serving
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import Gateway
 
 MB = 1024 * 1024
 

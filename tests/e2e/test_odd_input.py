@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Gateway
 from tests.e2e.helpers import check_envelope
+from tests.harness import Gateway
 
 SUPERSCRIPT_TWO = "\u00b2"
 

@@ -31,9 +31,9 @@ from imagegate.config import Settings
 from imagegate.fields import FieldTable
 from imagegate.providers.registry import Registry
 from imagegate.routing import field_table
-from tests.e2e.conftest import MASTER, SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 from tests.fakes import extra_fields_provider
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.harness import MASTER, SINGLE_CHANNEL_ENV, Gateway, start_gateway, stop_gateway
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
