@@ -20,8 +20,9 @@ import pytest
 from openai.types import ImagesResponse
 from PIL import Image
 
-from tests.e2e.helpers import decode, mask, png
+from tests.e2e.helpers import decode, mask
 from tests.e2e.test_bad_input import api_error, still_serving
+from tests.factories import png_bytes as png
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.harness import Gateway
 
