@@ -150,7 +150,7 @@ def rate_limited(model_id: str, *, vertex: bool, retry_delay: float) -> dict[str
                "on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.\n* Quota exceeded for "
                "metric: generativelanguage.googleapis.com/generate_content_paid_tier_requests, limit: 20, "
                f"model: {model_id}\nPlease retry in {retry_delay:.6f}s.")
-    details = [
+    details: list[dict[str, Any]] = [
         {"@type": "type.googleapis.com/google.rpc.Help",
          "links": [{"description": "Learn more about Gemini API quotas",
                     "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}]},

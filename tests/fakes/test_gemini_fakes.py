@@ -78,6 +78,12 @@ def vcall(fake: FakeVertex, model: str, payload: Any, *, token: str | None = Non
                       json=payload, headers=headers, timeout=30)
 
 
+def credentials(path: Path, scopes: list[str] | None = None) -> service_account.Credentials:
+    """google-auth's service-account credentials read from the key file (its own loader is untyped)."""
+    return service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+        str(path), scopes=scopes or [CLOUD_PLATFORM])
+
+
 def images_of(response: httpx.Response) -> list[Image.Image]:
     parts = response.json()["candidates"][0]["content"].get("parts", [])
     return [Image.open(io.BytesIO(base64.b64decode(p["inlineData"]["data"]))) for p in parts if "inlineData" in p]
@@ -233,8 +239,12 @@ def test_a_hang_answers_late_and_is_cut_short_when_the_fake_stops() -> None:
         assert time.monotonic() - started >= 0.3
         fake.fail_next("hang")  # 30 s unless the fake stops
         outcome: list[float] = []
-        thread = threading.Thread(target=lambda: (call(fake, "gemini-3-pro-image", body()),
-                                                  outcome.append(time.monotonic())))
+
+        def hung_call() -> None:
+            call(fake, "gemini-3-pro-image", body())
+            outcome.append(time.monotonic())
+
+        thread = threading.Thread(target=hung_call)
         thread.start()
         time.sleep(0.3)
         stopping = time.monotonic()
@@ -282,40 +292,38 @@ def test_vertex_requires_a_role_and_checks_output_options(vertex: FakeVertex) ->
 
 def test_google_auth_gets_a_token_from_the_fake_and_vertex_accepts_it(vertex: FakeVertex, tmp_path: Path) -> None:
     account = vertex.service_account(tmp_path)
-    credentials = service_account.Credentials.from_service_account_file(str(account.path), scopes=[CLOUD_PLATFORM])
-    credentials.refresh(google.auth.transport.requests.Request())
-    assert credentials.token and vertex.issuer.issued == 1
+    creds = credentials(account.path)
+    creds.refresh(google.auth.transport.requests.Request())
+    assert creds.token and vertex.issuer.issued == 1
     form = vertex.issuer.requests[-1]
     assert form["grant_type"] == JWT_BEARER and form["assertion"].count(".") == 2
-    response = vcall(vertex, "gemini-3-pro-image", body(), token=credentials.token)
+    response = vcall(vertex, "gemini-3-pro-image", body(), token=creds.token)
     assert response.status_code == 200, response.text
-    assert vertex.last.headers["authorization"] == f"Bearer {credentials.token}"
+    assert vertex.last.headers["authorization"] == f"Bearer {creds.token}"
 
 
 def test_expired_tokens_are_refused_until_refreshed(tmp_path: Path) -> None:
     with FakeVertex(token_expires_in=1) as fake:
         account = fake.service_account(tmp_path)
-        credentials = service_account.Credentials.from_service_account_file(str(account.path),
-                                                                            scopes=[CLOUD_PLATFORM])
+        creds = credentials(account.path)
         request = google.auth.transport.requests.Request()
-        credentials.refresh(request)
-        first = credentials.token
+        creds.refresh(request)
+        first = creds.token
         assert vcall(fake, "gemini-3-pro-image", body(), token=first).status_code == 200
         time.sleep(1.05)
         expired = vcall(fake, "gemini-3-pro-image", body(), token=first)
         assert expired.status_code == 401
         assert expired.json()["error"]["details"][0]["reason"] == "ACCESS_TOKEN_EXPIRED"
-        credentials.refresh(request)
-        assert credentials.token != first and fake.issuer.issued == 2
-        assert vcall(fake, "gemini-3-pro-image", body(), token=credentials.token).status_code == 200
+        creds.refresh(request)
+        assert creds.token != first and fake.issuer.issued == 2
+        assert vcall(fake, "gemini-3-pro-image", body(), token=creds.token).status_code == 200
         fake.issuer.expire_all()
-        assert vcall(fake, "gemini-3-pro-image", body(), token=credentials.token).status_code == 401
+        assert vcall(fake, "gemini-3-pro-image", body(), token=creds.token).status_code == 401
 
 
 def test_the_token_endpoint_refuses_bad_assertions(vertex: FakeVertex, tmp_path: Path) -> None:
     account = vertex.service_account(tmp_path)
-    wrong_scope = service_account.Credentials.from_service_account_file(
-        str(account.path), scopes=["https://www.googleapis.com/auth/userinfo.email"])
+    wrong_scope = credentials(account.path, ["https://www.googleapis.com/auth/userinfo.email"])
     with pytest.raises(RefreshError, match="invalid_scope"):
         wrong_scope.refresh(google.auth.transport.requests.Request())
     now = int(time.time())
