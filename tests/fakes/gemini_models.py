@@ -75,8 +75,7 @@ MODELS: dict[str, ImageModel] = {
     "gemini-3-pro-image-preview": _g3("gemini-3-pro-image-preview", ratios=RATIOS_10, sizes=("1K", "2K", "4K"),
                                       tokens=PRO_TOKENS),
     "gemini-3-pro-image": _g3("gemini-3-pro-image", ratios=RATIOS_10, sizes=("1K", "2K", "4K"), tokens=PRO_TOKENS,
-                              locations=("global", "us-central1", "us-east1", "us-east4", "us-east5", "us-south1",
-                                         "us-west1", "us-west4")),
+                              locations=("global", "us-central1", "us-east1")),  # U: the list seen was cut short
     "gemini-3.1-flash-image-preview": _g3("gemini-3.1-flash-image-preview", ratios=RATIOS_14,
                                           sizes=("512", "1K", "2K", "4K"), tokens=FLASH_TOKENS),
     "gemini-3.1-flash-image": _g3("gemini-3.1-flash-image", ratios=RATIOS_14, sizes=("512", "1K", "2K", "4K"),
