@@ -30,13 +30,21 @@ import httpx
 import openai
 import pytest
 
+from imagegate.providers.registry import Registry
+
 if TYPE_CHECKING:
     from tests.fakes.openai_upstream import FakeOpenAI
 
 MASTER = "ig-test-master-key"
 SECRET = "test-signing-secret"
 # Variables a gateway under test never inherits from the machine: its settings and the providers' keys.
-SETTING_PREFIXES = ("IMAGEGATE_", "OPENAI_", "BFL_", "FAL_")
+def _provider_variables() -> tuple[str, ...]:
+    """Every registered provider's key and base-URL variables (``GEMINI_API_KEY``, ``FAL_KEY``, ...)."""
+    specs = Registry.load().specs.values()
+    return tuple(name for spec in specs if spec.env is not None for name in (spec.env.key_var, spec.env.base_var))
+
+
+SETTING_PREFIXES = ("IMAGEGATE_", "OPENAI_", "BFL_", "FAL_", *_provider_variables())
 # One upstream, no retries: each upstream fault reaches the client, so its mapping can be checked
 # (failover and Retry-After rests are tested with several upstreams in test_failover.py).
 SINGLE_CHANNEL_ENV = {"IMAGEGATE_MAX_ATTEMPTS": "1", "IMAGEGATE_RETRY_AFTER_MAX": "0"}

@@ -14,7 +14,8 @@ Nothing is sent upstream, held or charged before a request is admitted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from .auth import Principal
@@ -31,11 +32,24 @@ from .routing import Live, Routing
 @dataclass(frozen=True, slots=True)
 class Admitted:
     """An admitted request: its job, its coerced fields (what an async job stores and an idempotency key
-    hashes) and where its webhook goes, if it has one."""
+    hashes), where its webhook goes, if it has one, and the headers its answer carries (the model that
+    serves it, and ``Deprecation`` when it was asked for by a deprecated alias)."""
 
     job: ImageJob
     values: dict[str, Any]
     webhook_url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def model_headers(requested: ModelSpec, serving: ModelSpec) -> dict[str, str]:
+    """``x-imagegate-model`` names the model that serves the request; a deprecated alias adds ``Deprecation``
+    (RFC 9745: the date it was deprecated) and a ``Link`` to its successor."""
+    headers = {"x-imagegate-model": serving.id}
+    if requested.deprecated is not None:
+        stamp = int(datetime.fromisoformat(requested.deprecated).replace(tzinfo=UTC).timestamp())
+        headers["Deprecation"] = f"@{stamp}"
+        headers["Link"] = f'</v1/models/{serving.id}>; rel="successor-version"'
+    return headers
 
 
 class Admission:
@@ -46,13 +60,20 @@ class Admission:
         self.max_image_pixels = max_image_pixels
 
     def model(self, model_id: str, principal: Principal, routing: Routing | None = None) -> ModelSpec:
-        """The spec of a model a channel serves (else 404 ``model_not_found``) that the key may use (else 403)."""
+        """The spec of a model a channel serves (else 404 ``model_not_found``) that the key may use (else 403);
+        for an alias, the alias's own spec (see :meth:`serving`)."""
         routing = routing or self.live.current
-        if model_id not in routing.router.served():
+        target = routing.catalog.aliases().get(model_id, model_id)
+        if target not in routing.router.served():
             raise NotFound(f"The model '{model_id}' does not exist.", param="model", code="model_not_found")
         current().model = model_id
         principal.check_model(model_id)
         return routing.catalog.get(model_id)
+
+    @staticmethod
+    def serving(spec: ModelSpec, routing: Routing) -> ModelSpec:
+        """The model that serves a request for ``spec``: the one an alias names, else ``spec`` itself."""
+        return routing.catalog.get(spec.alias_of) if spec.alias_of is not None else spec
 
     def default_for(self, endpoint: str, routing: Routing) -> str:
         """The ``default_model`` setting if it serves ``endpoint``, else the first served model that does."""
@@ -79,7 +100,8 @@ class Admission:
         routing = self.live.current
         values = self.fields.coerce(endpoint, raw)
         webhook_url = values.pop("webhook_url", None)
-        spec = self.model(values.get("model") or self.default_for(endpoint, routing), principal, routing)
+        requested = self.model(values.get("model") or self.default_for(endpoint, routing), principal, routing)
+        spec = self.serving(requested, routing)
         if endpoint == "edits" and mask is not None:
             spec = self.for_mask(spec, routing)
         job = normalise(endpoint, values, spec, self.fields.options)  # field errors come before file errors
@@ -88,4 +110,4 @@ class Admission:
             job = replace(job, images=checked, mask=checked_mask)
         routing.router.capable(job)
         current().user = job.user
-        return Admitted(job, values, webhook_url)
+        return Admitted(job, values, webhook_url, model_headers(requested, spec))

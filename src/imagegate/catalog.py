@@ -5,8 +5,12 @@ and output formats it accepts, how many images one request may ask for (``n_max`
 upstream call can make (``upstream_n_max``; the pipeline fans out beyond it, and a provider
 may allow fewer), and which optional fields (``options``) it honours. The normaliser rejects
 everything else. Ratio-driven models list ``aspect_ratios`` instead of ``sizes``; a
-model without masks may name a ``mask_model`` that masked edits are routed to. ``deadline``
-bounds one request, retries included (``None``: the global setting).
+model without masks may name a ``mask_model`` that masked edits are routed to; for them a ``WxH``
+``size`` picks the nearest ratio, and ``aspect_ratio`` wins over it unless ``size_wins``. Models with
+``resolutions`` (``1K``/``2K``/``4K`` tiers) take ``image_size``, or the tier nearest the long edge
+of ``size``. ``deadline`` bounds one request, retries included (``None``: the global setting). An
+``alias_of`` model is another id for the model it names (``deprecated``: answered with a
+``Deprecation`` header).
 Each provider declares its models (:attr:`~imagegate.providers.spec.ProviderSpec.models`);
 configuration can add model ids or override fields (``[models.<id>]`` in TOML).
 """
@@ -47,14 +51,19 @@ class ModelSpec:
     mask_model: str | None = None
     mask_or_alpha: bool = False
     aspect_ratios: tuple[str, ...] = ()
+    size_wins: bool = False
+    resolutions: tuple[str, ...] = ()
+    default_resolution: str | None = None
     report_pixels: bool = False
     upstream_response_format: bool = False
     owned_by: str = "openai"
     created: int = 1_700_000_000
     deadline: float | None = None
+    alias_of: str | None = None
+    deprecated: str | None = None  # the ISO date the id was deprecated (an alias of its replacement)
 
 
-_TUPLE_FIELDS = ("sizes", "qualities", "styles", "output_formats", "aspect_ratios")
+_TUPLE_FIELDS = ("sizes", "qualities", "styles", "output_formats", "aspect_ratios", "resolutions")
 _SET_FIELDS = ("options", "endpoints")
 
 
@@ -62,7 +71,9 @@ def apply_override(model_id: str, base: ModelSpec, override: ModelOverride) -> M
     """``base`` renamed to ``model_id`` with the override's non-empty fields replacing its own."""
     changes: dict[str, Any] = {"id": model_id}
     for name, value in override.model_dump(exclude={"like"}, exclude_none=True).items():
-        if name in _TUPLE_FIELDS:
+        if name == "deprecated":
+            value = value.isoformat()
+        elif name in _TUPLE_FIELDS:
             value = tuple(value)
         elif name in _SET_FIELDS:
             value = frozenset(value)
@@ -83,7 +94,7 @@ class Catalog:
         upstream id)."""
         specs = dict(builtin)
         for model_id, override in overrides.items():
-            like = override.like or model_id
+            like = override.like or override.alias_of or model_id
             base = specs.get(like) or builtin.get(like)
             if base is None:
                 raise ValueError(f"[models.{model_id!r}]: 'like' must name a known model, not {like!r}")
@@ -99,6 +110,10 @@ class Catalog:
     def unknown(self, model_ids: list[str] | None) -> list[str]:
         """The ids in ``model_ids`` that name no model."""
         return [m for m in model_ids or () if m not in self._specs]
+
+    def aliases(self) -> dict[str, str]:
+        """Alias id → the id of the model it names."""
+        return {spec.id: spec.alias_of for spec in self._specs.values() if spec.alias_of is not None}
 
     def get(self, model_id: str) -> ModelSpec:
         spec = self._specs.get(model_id)

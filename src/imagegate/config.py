@@ -15,6 +15,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -52,7 +53,7 @@ class ChannelConfig(BaseModel):
 
     name: str
     provider: str = "openai"
-    base_url: str
+    base_url: str = ""
     api_key: str = ""
     models: dict[str, str]
     priority: int = 0
@@ -118,6 +119,11 @@ class ModelOverride(BaseModel):
     mask: bool | None = None
     mask_model: str | None = None
     aspect_ratios: list[str] | None = None
+    size_wins: bool | None = None
+    resolutions: list[str] | None = None
+    default_resolution: str | None = None
+    alias_of: str | None = None
+    deprecated: date | None = None
     default_response_format: str | None = None
     deadline: float | None = Field(default=None, gt=0)
 
@@ -135,6 +141,7 @@ class PriceConfig(BaseModel):
     text_input: Usd | None = None
     image_input: Usd | None = None
     image_output: Usd | None = None
+    text_output: Usd | None = None
     output_tokens: dict[str, Annotated[int, Field(ge=0)]] | None = None
     input_image_tokens: int | None = Field(None, ge=0)
 

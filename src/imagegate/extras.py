@@ -2,7 +2,8 @@
 
 ``pip install -e .`` runs the gateway on SQLite, in one process. ``imagegate[postgres]`` brings
 ``asyncpg`` (``IMAGEGATE_DATABASE_URL=postgresql+asyncpg://...``), ``imagegate[redis]`` brings
-``redis`` (``IMAGEGATE_REDIS_URL``). They are imported only where they are used, through
+``redis`` (``IMAGEGATE_REDIS_URL``), ``imagegate[google]`` brings ``google-auth`` (a Google Cloud channel
+with a service-account ``credentials_file``). They are imported only where they are used, through
 :func:`require`; a setting that needs one that isn't installed stops the gateway and the CLI
 with :class:`MissingExtra`, one line naming the extra to install.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-EXTRA = {"asyncpg": "postgres", "redis": "redis"}  # package → the extra that installs it
+EXTRA = {"asyncpg": "postgres", "redis": "redis", "google": "google"}  # package → the extra that installs it
 DRIVERS = {"asyncpg"}  # SQLAlchemy drivers (the ``+driver`` of a database URL) that come with an extra
 
 

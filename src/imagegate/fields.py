@@ -58,6 +58,9 @@ STANDARD: tuple[FieldSpec, ...] = (
     _f("quality", description="One of the model's qualities (GET /v1/models/{id})."),
     _f("style", endpoints=frozenset({GENERATIONS}), description="One of the model's styles."),
     _f("output_format", description="One of the model's output formats."),
+    _f("image_size", choices=("512", "1K", "2K", "4K"),
+       description="Resolution tier, for models that list resolutions (GET /v1/models/{id}); without it, the tier "
+                   "nearest the long edge of size, else the model's default."),
     _f("aspect_ratio", description="W:H. Sized models: mapped to the nearest size (size wins when both are "
                                    "sent); ratio-driven models: one of their aspect ratios.", ),
     _f("stream", "bool", description="Server-sent events: partial images where the model streams them, "

@@ -43,6 +43,7 @@ class ImageJob:
     size: str | None = None
     quality: str | None = None
     aspect_ratio: str | None = None
+    resolution: str | None = None
     user: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     images: tuple[InputImage, ...] = ()
@@ -54,9 +55,9 @@ class ImageJob:
         """The values an upstream is asked to honour, by OpenAI-side name (what was not sent is absent).
 
         ``aspect_ratio`` is one of them only for ratio-driven models; for sized models it was mapped
-        to ``size`` already."""
+        to ``size`` already. ``image_size`` is the resolution tier, for models that have tiers."""
         values: dict[str, Any] = {"prompt": self.prompt, "size": self.size, "quality": self.quality,
-                                  "user": self.user}
+                                  "user": self.user, "image_size": self.resolution}
         if self.spec.aspect_ratios:
             values["aspect_ratio"] = self.aspect_ratio
         values.update(self.options)

@@ -42,9 +42,29 @@ def _ratio_only(values: dict[str, Any], spec: ModelSpec) -> str | None:
     if size is not None and size != "auto" and dims is None:
         raise InvalidRequest(f"Invalid size '{size}' for '{spec.id}'. Use 'WxH' (mapped to the nearest aspect "
                              "ratio) or 'auto'.", param="size", code="invalid_size")
-    if "aspect_ratio" in values:
+    if "aspect_ratio" in values and not (spec.size_wins and dims is not None):
         return check_choice("aspect_ratio", values["aspect_ratio"], spec.aspect_ratios)
     return nearest_ratio(*dims, spec.aspect_ratios) if dims is not None else None
+
+
+TIER_EDGES = {"512": 512, "1K": 1024, "2K": 2048, "4K": 4096}
+
+
+def _resolution(values: dict[str, Any], spec: ModelSpec) -> str | None:
+    """The resolution tier: ``image_size`` as sent, else the smallest tier whose edge (512 px, 1K = 1024, 2K = 2048,
+    4K = 4096) reaches the long edge of a ``WxH`` size (the largest if none does), else the model's default.
+    ``None`` for models without tiers (``image_size`` is then a 400)."""
+    if not spec.resolutions:
+        if "image_size" in values:
+            raise _unsupported("image_size", spec)
+        return None
+    if "image_size" in values:
+        return check_choice("image_size", values["image_size"], spec.resolutions)
+    dims = parse_size(values["size"]) if values.get("size") not in (None, "auto") else None
+    if dims is None:
+        return spec.default_resolution
+    tiers = sorted(spec.resolutions, key=lambda tier: TIER_EDGES.get(tier, 0))
+    return next((tier for tier in tiers if TIER_EDGES.get(tier, 0) >= max(dims)), tiers[-1])
 
 
 def _size(values: dict[str, Any], spec: ModelSpec) -> tuple[str | None, str | None]:
@@ -136,6 +156,7 @@ def normalise(endpoint: str, values: dict[str, Any], spec: ModelSpec, option_fie
         size=size,
         quality=_quality(values, spec),
         aspect_ratio=aspect_ratio,
+        resolution=_resolution(values, spec),
         user=values.get("user"),
         options=_options(values, spec, option_fields),
         partial_results=values.get("partial_results", False),

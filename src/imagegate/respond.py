@@ -28,7 +28,7 @@ EXTENSIONS = ("aspect_ratio",)
 
 def usage_block(usage: TokenUsage | None, images: int, price_micros: int) -> dict[str, Any]:
     total = usage or TokenUsage()
-    return {
+    block: dict[str, Any] = {
         "input_tokens": total.input_tokens,
         "output_tokens": total.output_tokens,
         "total_tokens": total.total_tokens,
@@ -36,6 +36,10 @@ def usage_block(usage: TokenUsage | None, images: int, price_micros: int) -> dic
         "images": images,
         "cost_usd": usd_number(price_micros),
     }
+    if total.output_text_tokens:
+        block["output_tokens_details"] = {"image_tokens": total.output_tokens - total.output_text_tokens,
+                                          "text_tokens": total.output_text_tokens}
+    return block
 
 
 def build(data: list[dict[str, Any]], results: list[UpstreamResult], price_micros: int,

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from .catalog import Catalog
 from .config import ChannelConfig, Settings
+from .extras import MissingExtra
 from .fields import FieldTable
 from .health import Health
 from .ledger.prices import PriceTable
@@ -94,19 +95,27 @@ def _upstream(config: ChannelConfig, registry: Registry) -> Upstream:
         except ValidationError as exc:
             raise ConfigError(f"channel {config.name!r}: {config_problem(exc)}") from None
     assert config.poll is not None
-    return Upstream(config.name, config.base_url, config.api_key, config.timeout, config.max_concurrency,
+    base_url = config.base_url or (spec.default_base_url(options) if spec.default_base_url is not None else "") \
+        or (spec.env.base_url if spec.env is not None else "")
+    if not base_url:
+        raise ConfigError(f"channel {config.name!r}: base_url is required for provider {config.provider!r}")
+    return Upstream(config.name, base_url, config.api_key, config.timeout, config.max_concurrency,
                     dict(config.model_concurrency), config.poll, options)
 
 
 def _channel(config: ChannelConfig, settings: Settings, registry: Registry) -> Channel:
     spec = registry[config.provider]
     http = Http(config.timeout, config.max_concurrency, secret_header=spec.credential_header,
-                key_prefixes=registry.key_prefixes())
+                key_prefixes=registry.key_prefixes(), key_patterns=registry.key_patterns())
     health = Health(config.allowed_fails or settings.allowed_fails, settings.fail_window,
                     settings.cooldown if config.cooldown is None else config.cooldown)
-    return Channel(config.name, config.provider, spec.build(_upstream(config, registry), http), config.base_url,
-                   dict(config.models), config.priority, config.weight, config.timeout, config.max_concurrency,
-                   health)
+    upstream = _upstream(config, registry)
+    try:
+        client = spec.build(upstream, http)
+    except (ValueError, OSError, MissingExtra) as exc:
+        raise ConfigError(f"channel {config.name!r}: {str(exc).splitlines()[0]}") from None
+    return Channel(config.name, config.provider, client, upstream.base_url, dict(config.models), config.priority,
+                   config.weight, config.timeout, config.max_concurrency, health)
 
 
 def _channels(settings: Settings, registry: Registry, environ: Mapping[str, str]) -> list[Channel]:

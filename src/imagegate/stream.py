@@ -126,7 +126,8 @@ async def synthetic(job: ImageJob, work: Work, gone: asyncio.Event, detached: De
 
 
 def stream_response(job: ImageJob, work: Work, gone: asyncio.Event, detached: Detached, keepalive: float,
-                    request_id: str) -> EventSourceResponse:
-    headers = {"x-request-id": request_id, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+                    headers: dict[str, str]) -> EventSourceResponse:
+    """The event stream; ``headers`` go on its answer (the request id, the model that serves it)."""
+    headers = {**headers, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return EventSourceResponse(synthetic(job, work, gone, detached), headers=headers, ping=keepalive, sep="\n",
                                ping_message_factory=lambda: ServerSentEvent(comment="keep-alive"))

@@ -14,12 +14,12 @@ import httpx
 import pytest
 
 from tests.fakes.openai_upstream import FakeOpenAI
-from tests.harness import MASTER, Gateway, free_port, stop_gateway
+from tests.harness import MASTER, SETTING_PREFIXES, Gateway, free_port, stop_gateway
 
 
 def base_env(data_dir: Path) -> dict[str, str]:
     """This process's environment without any imagegate setting or upstream key, plus a data dir and keys."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("IMAGEGATE_", "OPENAI_", "BFL_", "FAL_"))}
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(SETTING_PREFIXES)}
     return {**env, "IMAGEGATE_MASTER_KEY": MASTER, "IMAGEGATE_DATA_DIR": str(data_dir), "IMAGEGATE_JOB_WORKERS": "0"}
 
 

@@ -77,6 +77,7 @@ class GoogleUpstream:
     def __init__(self, name: str, models: dict[str, ImageModel] | None) -> None:
         self.models = dict(MODELS if models is None else models)
         self.requests: list[GoogleRequest] = []
+        self.answers: list[dict[str, Any]] = []  # the successful answers, in order
         self.reply_text: str | None = None  # a text part before the image when set (and TEXT is asked for)
         self.images_per_answer = 1  # images in each candidate (Google doesn't promise one)
         self.thoughts_tokens: int | None = None  # None: the model's default
@@ -112,6 +113,7 @@ class GoogleUpstream:
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.answers.clear()
             self._faults.clear()
             self.max_concurrent = 0
         self.reply_text, self.images_per_answer, self.thoughts_tokens, self.delay = None, 1, None, 0.0
@@ -201,8 +203,11 @@ class GoogleUpstream:
         if fault is not None and (response := self._late_fault(fault, model, parsed)) is not None:
             return response
         await self._sleep(self.delay)
-        return json_answer(answers.success(model, parsed, vertex=self.vertex, reply_text=self.reply_text,
-                                           images=self.images_per_answer, thoughts=self._thoughts(model)))
+        answer = answers.success(model, parsed, vertex=self.vertex, reply_text=self.reply_text,
+                                 images=self.images_per_answer, thoughts=self._thoughts(model))
+        with self._lock:
+            self.answers.append(answer)
+        return json_answer(answer)
 
     def _thoughts(self, model: ImageModel) -> int:
         if self.thoughts_tokens is not None:

@@ -110,8 +110,10 @@ class Delivery:
                     asyncio.get_running_loop().run_in_executor(None, cleanup)  # unlinking is slow
 
         if job.stream:
-            return stream_response(job, work, caller.gone, self.detached, self.keepalive, caller.request_id)
-        return image_response(await self.detached.shielded(work(Hooks(gone=caller.gone))), caller.request_id)
+            return stream_response(job, work, caller.gone, self.detached, self.keepalive,
+                                   {**admitted.headers, "x-request-id": caller.request_id})
+        answer = await self.detached.shielded(work(Hooks(gone=caller.gone)))
+        return image_response(answer, caller.request_id, admitted.headers)
 
     async def _submit(self, admitted: Admitted, caller: Caller, idem: IdempotentRequest | None,
                       webhook_url: str | None) -> Response:
@@ -120,8 +122,8 @@ class Delivery:
                          job.mask.upload if job.mask else None, webhook_url, idem)
         created = await self.jobs.submit(sub, caller.principal)
         response = json_response(accepted(created), status=202)
-        response.headers.update({"x-request-id": caller.request_id, "Location": f"/v1/images/jobs/{created.id}",
-                                 "Preference-Applied": RESPOND_ASYNC})
+        response.headers.update({**admitted.headers, "x-request-id": caller.request_id,
+                                 "Location": f"/v1/images/jobs/{created.id}", "Preference-Applied": RESPOND_ASYNC})
         return response
 
 

@@ -162,9 +162,9 @@ def json_response(body: Any, request_id: str | None = None, status: int = 200) -
     return Response(orjson.dumps(body), status, headers, media_type="application/json")
 
 
-def image_response(answer: Answer, request_id: str) -> Response:
-    """The pipeline's answer, with ``x-imagegate-cost`` (USD); a replayed answer says so."""
-    headers = {"x-request-id": request_id, "x-imagegate-cost": usd_text(answer.cost_micros)}
+def image_response(answer: Answer, request_id: str, extra: dict[str, str] | None = None) -> Response:
+    """The pipeline's answer, with ``x-imagegate-cost`` (USD) and ``extra`` headers; a replayed answer says so."""
+    headers = {**(extra or {}), "x-request-id": request_id, "x-imagegate-cost": usd_text(answer.cost_micros)}
     if answer.replayed:
         headers["idempotent-replayed"] = "true"
     return Response(answer.content, 200, headers, media_type="application/json")

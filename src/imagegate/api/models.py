@@ -47,7 +47,12 @@ def describe(spec: ModelSpec, fields: FieldTable) -> dict[str, Any]:
         "mask_model": spec.mask_model,
         "response_formats": ["url", "b64_json"],
         "default_response_format": spec.default_response_format,
+        "resolutions": list(spec.resolutions),
     }
+    if spec.alias_of is not None:
+        capabilities["alias_of"] = spec.alias_of
+    if spec.deprecated is not None:
+        capabilities["deprecated"] = spec.deprecated
     return {"id": spec.id, "object": "model", "created": spec.created, "owned_by": spec.owned_by,
             "capabilities": capabilities}
 
@@ -55,8 +60,9 @@ def describe(spec: ModelSpec, fields: FieldTable) -> dict[str, Any]:
 @router.get("", response_model=ModelList, responses=error_responses(401, 503))
 async def list_models(routing: RoutingDep, admission: AdmissionDep, principal: PrincipalDep) -> Response:
     """The models this key may use."""
-    served = routing.router.served()
-    data = [describe(routing.catalog.get(m), admission.fields) for m in served
+    served = set(routing.router.served())
+    listed = sorted(served | {alias for alias, target in routing.catalog.aliases().items() if target in served})
+    data = [describe(routing.catalog.get(m), admission.fields) for m in listed
             if principal.models is None or m in principal.models]
     return json_response({"object": "list", "data": data})
 

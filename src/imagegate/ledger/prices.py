@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 def _options(spec: ModelSpec) -> tuple[tuple[str | None, ...], tuple[str | None, ...]]:
     """Every size and quality a normalised job for ``spec`` can carry (``None``: not sent)."""
     sizes: tuple[str | None, ...] = spec.sizes + (("auto",) if spec.size_auto else ())
-    if spec.default_size is None:
+    if spec.resolutions:
+        sizes = spec.resolutions
+    elif spec.default_size is None:
         sizes += (None,)
     return sizes, (*spec.qualities, None)
 

@@ -47,8 +47,12 @@ def worst(table: Mapping[str, int], sizes: Iterable[str | None], qualities: Iter
 
 
 def _choices(job: ImageJob) -> tuple[tuple[str | None, ...], tuple[str | None, ...]]:
-    """Sizes and qualities the upstream may pick for ``job``: every allowed one where it says auto."""
-    sizes = job.spec.sizes if job.size in AUTO else (job.size,)
+    """Sizes (or the resolution tier) and qualities the upstream may pick for ``job``: every allowed one where
+    it says auto."""
+    if job.resolution is not None:
+        sizes: tuple[str | None, ...] = (job.resolution,)
+    else:
+        sizes = job.spec.sizes if job.size in AUTO else (job.size,)
     qualities = tuple(q for q in job.spec.qualities if q != "auto") if job.quality in AUTO else (job.quality,)
     return sizes, qualities
 
@@ -86,9 +90,12 @@ class PerToken:
     image_output: int
     output_tokens: Mapping[str, int]
     input_image_tokens: int
+    text_output: int | None = None  # output text tokens (a model's words beside its image); None: image_output
 
-    def _cost(self, text: int, image: int, output: int) -> int:
-        total = text * self.text_input + image * self.image_input + output * self.image_output
+    def _cost(self, text: int, image: int, output: int, output_text: int = 0) -> int:
+        text_rate = self.image_output if self.text_output is None else self.text_output
+        total = (text * self.text_input + image * self.image_input + (output - output_text) * self.image_output
+                 + output_text * text_rate)
         return (total + PER_MILLION // 2) // PER_MILLION
 
     def hold(self, job: ImageJob) -> int:
@@ -105,7 +112,7 @@ class PerToken:
         rest = max(usage.input_tokens - usage.text_tokens - usage.image_tokens, 0)
         text, image = (usage.text_tokens, usage.image_tokens + rest) if job.images else \
             (usage.text_tokens + rest, usage.image_tokens)
-        return self._cost(text, image, usage.output_tokens)
+        return self._cost(text, image, usage.output_tokens, min(usage.output_text_tokens, usage.output_tokens))
 
     def uncovered(self, sizes: Iterable[str | None], qualities: Iterable[str | None]) -> list[str]:
         qualities = tuple(qualities)
@@ -123,10 +130,11 @@ def per_image(table: Mapping[str, str] | str) -> PerImage:
 
 
 def per_token(text_input: str, image_input: str, image_output: str, output_tokens: Mapping[str, int],
-              input_image_tokens: int) -> PerToken:
-    """Token prices from USD-per-1M text, with the output-token table and input-image estimate for holds."""
+              input_image_tokens: int, text_output: str | None = None) -> PerToken:
+    """Token prices from USD-per-1M text, with the output-token table and input-image estimate for holds, and
+    the rate of output text tokens where it differs from the image output rate."""
     return PerToken(to_micros(text_input), to_micros(image_input), to_micros(image_output), output_tokens,
-                    input_image_tokens)
+                    input_image_tokens, to_micros(text_output) if text_output is not None else None)
 
 
 def from_config(config: PriceConfig, shipped: Price | None) -> Price:
@@ -142,6 +150,8 @@ def from_config(config: PriceConfig, shipped: Price | None) -> Price:
         raise ValueError("a token price needs output_tokens (\"SIZE/QUALITY\" = tokens per image) for budget holds")
     input_image_tokens = config.input_image_tokens if config.input_image_tokens is not None else \
         (base.input_image_tokens if base is not None else 0)
+    text_output = to_micros(config.text_output) if config.text_output is not None else \
+        (base.text_output if base is not None else None)
     return PerToken(to_micros(config.text_input), to_micros(config.image_input), to_micros(config.image_output),
-                    output_tokens, input_image_tokens)
+                    output_tokens, input_image_tokens, text_output)
 

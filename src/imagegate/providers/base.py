@@ -50,10 +50,14 @@ class Upstream:
 
 @dataclass(slots=True)
 class TokenUsage:
+    """Token counts: input (``text_tokens`` and ``image_tokens`` break it down) and output
+    (``output_text_tokens`` are the words a model writes beside its image, where it says)."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     text_tokens: int = 0
     image_tokens: int = 0
+    output_text_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -64,6 +68,7 @@ class TokenUsage:
         self.output_tokens += other.output_tokens
         self.text_tokens += other.text_tokens
         self.image_tokens += other.image_tokens
+        self.output_text_tokens += other.output_text_tokens
 
 
 @dataclass(slots=True)

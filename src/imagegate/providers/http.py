@@ -44,6 +44,7 @@ class Reply:
     url: str
     credential: str = field(default="", repr=False)
     key_prefixes: tuple[str, ...] = field(default=(), repr=False)
+    key_patterns: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def text(self) -> str:
@@ -69,14 +70,15 @@ class Http:
     """One connection pool; connect fails fast, a read may wait as long as a slow model takes.
 
     ``secret_header`` is the header that carries the channel's credential (``Authorization``'s scheme is
-    dropped): replies remember its value so that it is never echoed; ``key_prefixes`` go with them too."""
+    dropped): replies remember its value so that it is never echoed; the key shapes go with them too."""
 
     def __init__(self, timeout: float, max_connections: int | None = None, *, secret_header: str = "Authorization",
-                 key_prefixes: tuple[str, ...] = ()) -> None:
+                 key_prefixes: tuple[str, ...] = (), key_patterns: tuple[str, ...] = ()) -> None:
         self.timeout = timeout
         self.max_connections = max_connections or 0
         self.secret_header = secret_header
         self.key_prefixes = key_prefixes
+        self.key_patterns = key_patterns
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -116,9 +118,11 @@ class Http:
                     if on_event is not None and response.status == 200 \
                             and response.content_type == "text/event-stream":
                         await _read_events(response, on_event)
-                        return Reply(response.status, response.headers, b"", url, credential, self.key_prefixes)
+                        return Reply(response.status, response.headers, b"", url, credential, self.key_prefixes,
+                                     self.key_patterns)
                     content = await response.read()
-                    return Reply(response.status, response.headers, content, url, credential, self.key_prefixes)
+                    return Reply(response.status, response.headers, content, url, credential, self.key_prefixes,
+                                     self.key_patterns)
         except (TimeoutError, aiohttp.ServerTimeoutError):
             raise UpstreamTimeout("The upstream did not answer in time.") from None
         except (aiohttp.ClientError, OSError):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from ..catalog import ModelSpec
 from ..fields import FieldSpec
 from ..ledger.pricing import Price
-from . import azure, bfl, fal, openai
+from . import azure, bfl, fal, gemini, openai, vertex
 from .spec import ProviderSpec
 
 PROVIDERS: dict[str, ProviderSpec] = {
@@ -21,6 +21,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
     "bfl": bfl.SPEC,
     "fal": fal.SPEC,
     "azure-openai": azure.SPEC,
+    "gemini": gemini.SPEC,
+    "vertex": vertex.SPEC,
 }
 
 
@@ -63,3 +65,6 @@ class Registry:
 
     def key_prefixes(self) -> tuple[str, ...]:
         return tuple(sorted({prefix for spec in self.specs.values() for prefix in spec.key_prefixes}))
+
+    def key_patterns(self) -> tuple[str, ...]:
+        return tuple(sorted({pattern for spec in self.specs.values() for pattern in spec.key_patterns}))

@@ -83,13 +83,18 @@ class ParamTable:
             raise refusal
 
     def body(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """The upstream fields for ``values`` (checked first: a value the upstream can't take raises)."""
+        """The upstream fields for ``values`` (checked first: a value the upstream can't take raises). A dotted
+        upstream name (``imageConfig.aspectRatio``) is a field of a nested object."""
         self.check(values)
         body: dict[str, Any] = {}
         for name, value in values.items():
             param = self.params[name]
             if param.names:
-                body[param.names[0]] = param.transform(value) if param.transform is not None else value
+                *parents, leaf = param.names[0].split(".")
+                target = body
+                for parent in parents:
+                    target = target.setdefault(parent, {})
+                target[leaf] = param.transform(value) if param.transform is not None else value
         return body
 
     def openai_name(self, upstream_field: str | None) -> str | None:
@@ -117,16 +122,20 @@ class ProviderSpec:
     """One upstream protocol, as data plus the factory of its I/O half.
 
     ``credential_header`` is the request header that carries the account's key (its value is never
-    echoed to a client); ``key_prefixes`` are the prefixes of the vendor's key format (``sk``), so
-    key-shaped text in an upstream's message is scrubbed; ``channel_options`` is a pydantic model of
-    the ``[[channels]]`` keys only this provider takes."""
+    echoed to a client); ``key_prefixes`` are the prefixes of the vendor's key format (``sk``, followed by
+    a dash or underscore) and ``key_patterns`` regular expressions of key formats without one
+    (``AIza…``), so key-shaped text in an upstream's message is scrubbed; ``channel_options`` is a pydantic model of
+    the ``[[channels]]`` keys only this provider takes, and ``default_base_url`` the base URL a channel
+    without one gets (from those options; else the env channel's)."""
 
     name: str
     build: Build
     credential_header: str = "Authorization"
     key_prefixes: tuple[str, ...] = ()
+    key_patterns: tuple[str, ...] = ()
     models: tuple[ModelSpec, ...] = ()
     prices: Mapping[str, Price] = field(default_factory=dict)
     fields: tuple[FieldSpec, ...] = ()
     env: EnvChannel | None = None
     channel_options: type[BaseModel] | None = None
+    default_base_url: Callable[[Any], str] | None = None  # from the channel's options, when it sets no base_url

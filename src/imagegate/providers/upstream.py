@@ -28,21 +28,22 @@ GENERIC_PREFIXES = ("sk", "pk", "key", "api")  # the shapes most vendors' keys t
 
 
 @lru_cache(maxsize=32)
-def _secret(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+def _secret(prefixes: tuple[str, ...], patterns: tuple[str, ...] = ()) -> re.Pattern[str]:
     """Key-shaped text: a key prefix (the vendors' own and the generic ones), a dash or underscore, six or more
-    key characters."""
+    key characters; or one of the vendors' own key ``patterns``."""
     alternatives = "|".join(re.escape(prefix) for prefix in sorted({*prefixes, *GENERIC_PREFIXES}))
-    return re.compile(rf"\b(?:{alternatives})[-_][A-Za-z0-9_\-*]{{6,}}\b", re.I)
+    shapes = [rf"\b(?:{alternatives})[-_][A-Za-z0-9_\-*]{{6,}}\b", *(rf"\b{pattern}" for pattern in patterns)]
+    return re.compile("|".join(shapes), re.I)
 
 
-def scrub(message: str, *literals: str, prefixes: tuple[str, ...] = ()) -> str:
-    """Drop URLs, hosts, addresses, key-shaped text (``prefixes``: the vendors' key prefixes) and the given
-    literals (the channel's own host and key)."""
+def scrub(message: str, *literals: str, prefixes: tuple[str, ...] = (), patterns: tuple[str, ...] = ()) -> str:
+    """Drop URLs, hosts, addresses, key-shaped text (``prefixes`` and ``patterns``: the vendors' key shapes) and
+    the given literals (the channel's own host and key)."""
     for literal in literals:
         if literal:
             message = message.replace(literal, "[upstream]")
     message = _URL.sub("[link]", message)
-    message = _secret(prefixes).sub("[redacted]", message)
+    message = _secret(prefixes, patterns).sub("[redacted]", message)
     message = _ADDRESS.sub("[upstream]", message)
     return _HOST.sub("[upstream]", message)[:1000]
 
@@ -50,7 +51,8 @@ def scrub(message: str, *literals: str, prefixes: tuple[str, ...] = ()) -> str:
 def scrub_reply(response: Reply, message: str) -> str:
     """``message`` from an answer to ``response``'s request, without the address and credential it went out
     with or anything key-shaped."""
-    return scrub(message, response.netloc, response.host, response.credential, prefixes=response.key_prefixes)
+    return scrub(message, response.netloc, response.host, response.credential, prefixes=response.key_prefixes,
+                 patterns=response.key_patterns)
 
 
 def bad_answer(missing: str) -> UpstreamError:
