@@ -52,9 +52,9 @@ def _choices(job: ImageJob) -> tuple[tuple[str | None, ...], tuple[str | None, .
     if job.resolution is not None:
         sizes: tuple[str | None, ...] = (job.resolution,)
     else:
-        sizes = job.spec.sizes if job.size in AUTO else (job.size,)
+        sizes = (job.spec.sizes or (None,)) if job.size in AUTO else (job.size,)
     qualities = tuple(q for q in job.spec.qualities if q != "auto") if job.quality in AUTO else (job.quality,)
-    return sizes, qualities
+    return sizes, qualities or (None,)
 
 
 @dataclass(frozen=True, slots=True)

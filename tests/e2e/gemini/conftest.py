@@ -30,7 +30,8 @@ def vertex() -> Iterator[FakeVertex]:
 @pytest.fixture(scope="session")
 def gemini_gateway(gemini: FakeGemini, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     env = {"GEMINI_API_KEY": gemini.api_key, "GEMINI_BASE_URL": gemini.origin, "IMAGEGATE_RETRY_BACKOFF": "0.01",
-           "IMAGEGATE_MAX_ATTEMPTS": "3", "IMAGEGATE_RETRY_AFTER_MAX": "1", "IMAGEGATE_ALLOWED_FAILS": "100"}
+           "IMAGEGATE_MAX_ATTEMPTS": "3", "IMAGEGATE_RETRY_AFTER_MAX": "1", "IMAGEGATE_ALLOWED_FAILS": "100",
+           "IMAGEGATE_UPSTREAM_TIMEOUT": "2"}
     with running(tmp_path_factory.mktemp("gemini-gateway"), env) as gateway:
         yield gateway
 

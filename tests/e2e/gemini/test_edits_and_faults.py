@@ -66,6 +66,12 @@ def test_server_side_faults_are_retried(client: openai.OpenAI, gemini: FakeGemin
     assert len(gemini.requests) == 2
 
 
+def test_a_hanging_call_times_out_and_is_retried(client: openai.OpenAI, gemini: FakeGemini) -> None:
+    gemini.fail_next("hang", delay=10)  # longer than the channel's 2 s timeout
+    assert len(client.images.generate(model="gemini-2.5-flash-image", prompt="p").data) == 1
+    assert len(gemini.requests) == 2
+
+
 def test_rate_limiting_rests_for_the_retry_delay_then_retries(client: openai.OpenAI, gemini: FakeGemini) -> None:
     gemini.fail_next("rate_limit", retry_delay=0.4)
     assert len(client.images.generate(model="gemini-2.5-flash-image", prompt="p").data) == 1

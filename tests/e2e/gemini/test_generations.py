@@ -167,3 +167,18 @@ def test_aliases_answer_with_the_model_that_served_them(client: openai.OpenAI, g
     capabilities = (models["nano-banana-2"].model_extra or {})["capabilities"]
     assert capabilities["alias_of"] == "gemini-3.1-flash-image"
     assert capabilities["resolutions"] == ["512", "1K", "2K", "4K"] and "1:8" in capabilities["aspect_ratios"]
+
+
+def test_a_budgeted_key_is_held_by_the_tier_and_charged_the_answer_s_price(gemini_gateway: Gateway,
+                                                                           gemini: FakeGemini) -> None:
+    gemini.reset()
+    with gemini_gateway.http() as http:
+        created = http.post("/admin/keys", json={"name": "gemini-budget", "budget_usd": 1}).json()
+    with gemini_gateway.client(created["key"]) as own:
+        raw = own.images.with_raw_response.generate(model="gemini-3-pro-image", prompt="p", n=2,
+                                                    extra_body={"image_size": "4K"})
+    cost = float(raw.headers["x-imagegate-cost"])
+    assert cost == pytest.approx(sum(pro_price(a["usageMetadata"]) for a in gemini.answers), abs=2e-6)
+    with gemini_gateway.http() as http:
+        key = http.get(f"/admin/keys/{created['id']}").json()
+    assert key["spent_usd"] == pytest.approx(cost, abs=1e-6) and key["reserved_usd"] == 0

@@ -75,3 +75,24 @@ def test_lookup_prefers_the_most_specific_entry() -> None:
     table = PerImage({"*": 1, "*/hd": 2, "1024x1024": 3, "1024x1024/hd": 4})
     assert [table.unit(s, q) for s, q in [("512x512", None), ("512x512", "hd"), ("1024x1024", None),
                                           ("1024x1024", "hd")]] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(("size", "extra", "output_tokens"), [
+    ("1024x1024", {}, 1120), ("1536x1024", {}, 1120), ("3840x2160", {}, 2000), (None, {"image_size": "4K"}, 2000),
+    (None, {}, 1120),
+])
+def test_a_tiered_token_hold_uses_the_tier_s_tokens(size: str | None, extra: dict[str, Any],
+                                                    output_tokens: int) -> None:
+    values = {"size": size, **extra} if size else extra
+    pro = factories.job(model="gemini-3-pro-image", prompt="a cat", n=2, **values)
+    assert PRICES["gemini-3-pro-image"].hold(pro) == round((5 * 2 + 2 * output_tokens * 120) / 1_000_000 * 10**6)
+
+
+def test_output_text_tokens_are_charged_at_the_text_rate() -> None:
+    price = PRICES["gemini-3-pro-image"]
+    usage = TokenUsage(input_tokens=100, output_tokens=1320, text_tokens=100, output_text_tokens=200)
+    assert price.charge(factories.job(model="gemini-3-pro-image", prompt="p"), usage, 1) == \
+        round((100 * 2 + 1120 * 120 + 200 * 12) / 1_000_000 * 10**6)
+    flat = PRICES["gemini-2.5-flash-image"]  # no text rate of its own: the image rate
+    assert flat.charge(factories.job(model="gemini-2.5-flash-image", prompt="p"), usage, 1) == \
+        round((100 * 0.30 + 1320 * 30) / 1_000_000 * 10**6)
