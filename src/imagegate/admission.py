@@ -64,7 +64,7 @@ class Admission:
         for an alias, the alias's own spec (see :meth:`serving`)."""
         routing = routing or self.live.current
         target = routing.catalog.aliases().get(model_id, model_id)
-        if target not in routing.router.served():
+        if not routing.router.serves(target):
             raise NotFound(f"The model '{model_id}' does not exist.", param="model", code="model_not_found")
         current().model = model_id
         principal.check_model(model_id)
@@ -77,10 +77,11 @@ class Admission:
 
     def default_for(self, endpoint: str, routing: Routing) -> str:
         """The ``default_model`` setting if it serves ``endpoint``, else the first served model that does."""
-        served = routing.router.served()
-        candidates = [self.default_model, *served]
-        for model_id in candidates:
-            if model_id in served and endpoint in routing.catalog.get(model_id).endpoints:
+        router = routing.router
+        if router.serves(self.default_model) and endpoint in routing.catalog.get(self.default_model).endpoints:
+            return self.default_model
+        for model_id in router.served():
+            if endpoint in routing.catalog.get(model_id).endpoints:
                 return model_id
         return self.default_model
 
@@ -89,7 +90,7 @@ class Admission:
         """The model a masked edit runs on: ``spec`` if it takes masks, else the served ``mask_model`` it names."""
         if spec.mask:
             return spec
-        if spec.mask_model is not None and spec.mask_model in routing.router.served():
+        if spec.mask_model is not None and routing.router.serves(spec.mask_model):
             return routing.catalog.get(spec.mask_model)
         hint = f" Serve '{spec.mask_model}' to have masked edits routed to it." if spec.mask_model else ""
         raise InvalidRequest(f"'{spec.id}' can't use a mask.{hint}", param="mask", code="unsupported_parameter")

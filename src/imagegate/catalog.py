@@ -86,6 +86,7 @@ class Catalog:
 
     def __init__(self, specs: dict[str, ModelSpec]) -> None:
         self._specs = specs
+        self._aliases = {spec.id: spec.alias_of for spec in specs.values() if spec.alias_of is not None}
 
     @classmethod
     def build(cls, builtin: Mapping[str, ModelSpec], overrides: dict[str, ModelOverride],
@@ -113,7 +114,7 @@ class Catalog:
 
     def aliases(self) -> dict[str, str]:
         """Alias id → the id of the model it names."""
-        return {spec.id: spec.alias_of for spec in self._specs.values() if spec.alias_of is not None}
+        return self._aliases
 
     def get(self, model_id: str) -> ModelSpec:
         spec = self._specs.get(model_id)

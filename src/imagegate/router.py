@@ -98,6 +98,9 @@ class Router:
         """Public model ids that at least one channel serves."""
         return sorted(self._tiers)
 
+    def serves(self, model: str) -> bool:
+        return model in self._tiers
+
     def tiers(self, model: str) -> list[list[Channel]]:
         tiers = self._tiers.get(model)
         if tiers is None:

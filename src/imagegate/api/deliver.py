@@ -138,4 +138,8 @@ async def _idempotent(caller: Caller, admitted: Admitted) -> IdempotentRequest |
     return IdempotentRequest(caller.idempotency_key, digest)
 
 
-DeliveryDep = Annotated[Delivery, Depends(Delivery)]
+async def get_delivery(request: Request) -> Delivery:
+    return Delivery(request)
+
+
+DeliveryDep = Annotated[Delivery, Depends(get_delivery)]

@@ -46,7 +46,8 @@ def services_of(request: Request) -> Services:
 
 
 def _part(name: str) -> Any:
-    def get(request: Request) -> Any:
+    """A dependency giving one part of the gateway (``async``: FastAPI runs plain functions in a thread)."""
+    async def get(request: Request) -> Any:
         return getattr(services_of(request), name)
     return Depends(get)
 
@@ -65,14 +66,14 @@ MetricsDep = Annotated[Metrics, _part("metrics")]
 AuthDep = Annotated[Authenticator, _part("auth")]
 
 
-def _routing(request: Request) -> Routing:
+async def _routing(request: Request) -> Routing:
     return services_of(request).live.current
 
 
 RoutingDep = Annotated[Routing, Depends(_routing)]
 
 
-def _gone(request: Request) -> asyncio.Event:
+async def _gone(request: Request) -> asyncio.Event:
     """Set when the client disconnects (see :mod:`imagegate.api.observe`)."""
     gone: asyncio.Event = request.state.gone
     return gone
