@@ -7,6 +7,7 @@ the real fake upstream, on each ledger backend.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -48,6 +49,11 @@ async def running(db_url: str, tmp_path: Path, upstream: FakeOpenAI) -> AsyncIte
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway",
                                      headers={"Authorization": f"Bearer {key}"}) as client:
             yield Running(gateway, client, key, record.id)
+    # A connection an aborted request still held is closed when it is collected, on the loop it belongs
+    # to: collect it now, while this test's loop runs, not during a later test's (where its close would
+    # wait for a loop that is gone).
+    gc.collect()
+    await asyncio.sleep(0)
 
 
 def break_database(gateway: Gateway) -> tuple[object, object]:
