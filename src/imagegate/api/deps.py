@@ -22,7 +22,6 @@ from ..auth import Authenticator, Principal, bearer
 from ..bootstrap import Services
 from ..config import Settings
 from ..context import current
-from ..detach import Detached
 from ..errors import InvalidRequest, PermissionDenied
 from ..jobs import Jobs
 from ..ledger import Database, Keys
@@ -31,7 +30,7 @@ from ..ledger.limits import parse_when
 from ..ledger.money import usd_text
 from ..maintenance import Reloader
 from ..metrics import Metrics
-from ..pipeline import Answer, Pipeline
+from ..pipeline import Answer
 from ..routing import Routing
 from ..store import ResultStore, Signer
 from .bodies import MAX_JSON_BYTES as MAX_JSON_BYTES
@@ -54,13 +53,11 @@ def _part(name: str) -> Any:
 
 SettingsDep = Annotated[Settings, _part("settings")]
 AdmissionDep = Annotated[Admission, _part("admission")]
-PipelineDep = Annotated[Pipeline, _part("pipeline")]
 JobsDep = Annotated[Jobs, _part("jobs")]
 SignerDep = Annotated[Signer, _part("signer")]
 StoreDep = Annotated[ResultStore, _part("store")]
 KeysDep = Annotated[Keys, _part("keys")]
 DatabaseDep = Annotated[Database, _part("db")]
-DetachedDep = Annotated[Detached, _part("detached")]
 ReloaderDep = Annotated[Reloader, _part("reloader")]
 MetricsDep = Annotated[Metrics, _part("metrics")]
 AuthDep = Annotated[Authenticator, _part("auth")]
