@@ -8,7 +8,9 @@ everything else. Ratio-driven models list ``aspect_ratios`` instead of ``sizes``
 model without masks may name a ``mask_model`` that masked edits are routed to; for them a ``WxH``
 ``size`` picks the nearest ratio, and ``aspect_ratio`` wins over it unless ``size_wins``. Models with
 ``resolutions`` (``1K``/``2K``/``4K`` tiers) take ``image_size``, or the tier nearest the long edge
-of ``size``. ``deadline`` bounds one request, retries included (``None``: the global setting). An
+of ``size``. A model with a ``size_rule`` takes any ``WxH`` the rule allows besides its listed ``sizes``
+(which are then suggestions), and an ``aspect_ratio`` maps to the allowed size nearest it
+(:meth:`SizeRule.for_ratio`). ``deadline`` bounds one request, retries included (``None``: the global setting). An
 ``alias_of`` model is another id for the model it names (``deprecated``: answered with a
 ``Deprecation`` header).
 Each provider declares its models (:attr:`~imagegate.providers.spec.ProviderSpec.models`);
@@ -17,6 +19,7 @@ configuration can add model ids or override fields (``[models.<id>]`` in TOML).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,6 +28,67 @@ from .config import ModelOverride
 from .errors import NotFound
 
 MB = 1024 * 1024
+
+
+RATIO_TOLERANCE = 0.01  # sizes whose ratios differ by less than 1% are equally close to an aspect ratio
+
+
+@dataclass(frozen=True, slots=True)
+class SizeRule:
+    """Flexible sizes: any ``WxH`` whose edges are multiples of ``multiple`` between ``min_edge`` and
+    ``max_edge``, with ``min_pixels`` to ``max_pixels`` pixels and a long edge at most ``max_ratio`` times the
+    short one. ``default_pixels`` is the pixel budget an aspect ratio is mapped at."""
+
+    max_edge: int
+    min_pixels: int
+    max_pixels: int
+    max_ratio: float
+    default_pixels: int
+    multiple: int = 1
+    min_edge: int = 1
+
+    def refusal(self, width: int, height: int) -> str | None:
+        """Why ``width`` × ``height`` breaks the rule, or ``None`` if it keeps it."""
+        if width % self.multiple or height % self.multiple:
+            return f"both edges must be multiples of {self.multiple}"
+        if min(width, height) < self.min_edge or max(width, height) > self.max_edge:
+            return f"each edge must be {self.min_edge} to {self.max_edge} pixels"
+        if not self.min_pixels <= width * height <= self.max_pixels:
+            return f"width × height must be {self.min_pixels:,} to {self.max_pixels:,} pixels"
+        if max(width, height) > self.max_ratio * min(width, height):
+            return f"the long edge may be at most {self.max_ratio:g} times the short one"
+        return None
+
+    def for_ratio(self, ratio: float) -> str:
+        """The allowed ``WxH`` nearest ``ratio`` (width / height; to within :data:`RATIO_TOLERANCE`), and among
+        those the one whose pixel count is nearest ``default_pixels``."""
+        best: tuple[tuple[int, float], str] | None = None
+        step = self.multiple
+        for height in range(_ceil_to(self.min_edge, step), self.max_edge + 1, step):
+            exact = height * ratio
+            for width in {_floor_to(exact, step), _floor_to(exact, step) + step}:
+                if width <= 0 or self.refusal(width, height) is not None:
+                    continue
+                miss = abs(math.log(width / height / ratio))
+                key = (int(miss / RATIO_TOLERANCE), abs(math.log(width * height / self.default_pixels)))
+                if best is None or key < best[0]:
+                    best = (key, f"{width}x{height}")
+        if best is None:
+            raise ValueError("the size rule allows no size at all")
+        return best[1]
+
+    def describe(self) -> dict[str, int | float]:
+        return {"multiple_of": self.multiple, "min_edge": self.min_edge, "max_edge": self.max_edge,
+                "min_pixels": self.min_pixels, "max_pixels": self.max_pixels, "max_aspect_ratio": self.max_ratio,
+                "default_pixels": self.default_pixels}
+
+
+def _floor_to(value: float, step: int) -> int:
+    return int(value // step) * step
+
+
+def _ceil_to(value: int, step: int) -> int:
+    return -(-value // step) * step
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +116,7 @@ class ModelSpec:
     mask_or_alpha: bool = False
     aspect_ratios: tuple[str, ...] = ()
     size_wins: bool = False
+    size_rule: SizeRule | None = None
     resolutions: tuple[str, ...] = ()
     default_resolution: str | None = None
     report_pixels: bool = False

@@ -69,6 +69,12 @@ STANDARD: tuple[FieldSpec, ...] = (
                                                  "with the job's final state, signed."),
     _f("partial_results", "bool", description="With n>1: answer with the images that were made even if some "
                                               "calls failed (their errors in 'errors')."),
+    _f("seed", "int", low=0, high=SEED_MAX, option=True,
+       description="Models that take one: the same seed and prompt make the same image; n>1 uses seed+i for "
+                   "image i."),
+    _f("negative_prompt", option=True, description="Models that take one: what to keep out of the image."),
+    _f("watermark", "bool", option=True,
+       description="Models whose upstream can stamp a visible watermark: false (no watermark) unless true is sent."),
     _f("background", choices=("transparent", "opaque", "auto"), option=True),
     _f("moderation", choices=("low", "auto"), option=True),
     _f("output_compression", "int", low=0, high=100, option=True),

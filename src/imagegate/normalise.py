@@ -78,21 +78,36 @@ def _size(values: dict[str, Any], spec: ModelSpec) -> tuple[str | None, str | No
         if ratio is None:
             raise InvalidRequest(f"Invalid value for 'aspect_ratio': '{ratio_text}'. Use 'W:H', e.g. '16:9'.",
                                  param="aspect_ratio", code="invalid_value")
-        if not spec.sizes:
+        if not spec.sizes and spec.size_rule is None:
             raise _unsupported("aspect_ratio", spec)
     size = values.get("size")
     if size is not None:
         if size == "auto" and spec.size_auto:
             return "auto", ratio_text
         if size not in spec.sizes:
-            allowed = ", ".join(spec.sizes + (("auto",) if spec.size_auto else ()))
-            hint = "" if parse_size(size) else " Use 'WxH'."
-            raise InvalidRequest(f"Invalid size '{size}' for '{spec.id}'. Supported: {allowed}.{hint}",
-                                 param="size", code="invalid_size")
+            _check_flexible(size, spec)
         return size, ratio_text
     if ratio is not None:
+        if spec.size_rule is not None:
+            return spec.size_rule.for_ratio(ratio), ratio_text
         return nearest_size(ratio, spec.sizes), ratio_text
     return spec.default_size, None
+
+
+def _check_flexible(size: str, spec: ModelSpec) -> None:
+    """A ``size`` not in the model's list: fine if its size rule allows it, else a 400 saying what is allowed."""
+    dims = parse_size(size)
+    rule = spec.size_rule
+    if rule is not None and dims is not None:
+        reason = rule.refusal(*dims)
+        if reason is None:
+            return
+        raise InvalidRequest(f"Invalid size '{size}' for '{spec.id}': {reason}.", param="size", code="invalid_size")
+    listed = spec.sizes + (("auto",) if spec.size_auto else ())
+    allowed = ", ".join(listed) + (" or any WxH its size rule allows (GET /v1/models/{id})" if rule else "")
+    hint = "" if dims else " Use 'WxH'."
+    raise InvalidRequest(f"Invalid size '{size}' for '{spec.id}'. Supported: {allowed}.{hint}",
+                         param="size", code="invalid_size")
 
 
 def _quality(values: dict[str, Any], spec: ModelSpec) -> str | None:

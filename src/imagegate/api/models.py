@@ -34,6 +34,7 @@ def describe(spec: ModelSpec, fields: FieldTable) -> dict[str, Any]:
     capabilities = {
         "endpoints": sorted(spec.endpoints),
         "sizes": list(spec.sizes) + (["auto"] if spec.size_auto else []),
+        "size_rule": spec.size_rule.describe() if spec.size_rule is not None else None,
         "aspect_ratios": list(spec.aspect_ratios),
         "n_max": spec.n_max,
         "prompt_max": spec.prompt_max,

@@ -37,8 +37,6 @@ UPSAMPLING = {"hd": True, "high": True, "standard": False, "low": False, "medium
 RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21")
 
 FIELDS = (
-    FieldSpec("seed", "int", low=0, high=SEED_MAX, option=True,
-              description="FLUX: the same seed and prompt make the same image; n>1 uses seed+i for image i."),
     FieldSpec("safety_tolerance", "int", low=0, high=6, option=True,
               description="FLUX: 0 (strictest) to 6 (most permissive) moderation of inputs and outputs."),
     FieldSpec("prompt_upsampling", "bool", option=True,
@@ -56,7 +54,7 @@ KONTEXT_PRO = ModelSpec(
     default_response_format="url",
     aspect_ratios=RATIOS,
     output_formats=("png", "jpeg", "webp"),
-    options=frozenset(f.name for f in FIELDS),
+    options=frozenset({"seed", *(f.name for f in FIELDS)}),
     edit_max_images=4,
     mask=False,
     mask_model="flux-fill-pro",
