@@ -3,8 +3,8 @@
 A :class:`ModelSpec` says which endpoints a model serves, which sizes, qualities, styles
 and output formats it accepts, how many images one request may ask for (``n_max``) and one
 upstream call can make (``upstream_n_max``; the pipeline fans out beyond it, and a provider
-may allow fewer), and which optional fields (``options``) it honours. The normaliser rejects
-everything else. Ratio-driven models list ``aspect_ratios`` instead of ``sizes``; a
+may allow fewer), and which optional fields (``options``) it honours (``option_values`` narrows an option's choices for
+it). The normaliser rejects everything else. Ratio-driven models list ``aspect_ratios`` instead of ``sizes``; a
 model without masks may name a ``mask_model`` that masked edits are routed to; for them a ``WxH``
 ``size`` picks the nearest ratio, and ``aspect_ratio`` wins over it unless ``size_wins``. Models with
 ``resolutions`` (``1K``/``2K``/``4K`` tiers) take ``image_size``, or the tier nearest the long edge
@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from .config import ModelOverride
@@ -30,7 +31,7 @@ from .errors import NotFound
 MB = 1024 * 1024
 
 
-RATIO_TOLERANCE = 0.01  # sizes whose ratios differ by less than 1% are equally close to an aspect ratio
+RATIO_TOLERANCE = 0.001  # sizes whose ratios differ by less than 0.1% are equally close to an aspect ratio
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,27 +61,32 @@ class SizeRule:
         return None
 
     def for_ratio(self, ratio: float) -> str:
-        """The allowed ``WxH`` nearest ``ratio`` (width / height; to within :data:`RATIO_TOLERANCE`), and among
-        those the one whose pixel count is nearest ``default_pixels``."""
-        best: tuple[tuple[int, float], str] | None = None
-        step = self.multiple
-        for height in range(_ceil_to(self.min_edge, step), self.max_edge + 1, step):
-            exact = height * ratio
-            for width in {_floor_to(exact, step), _floor_to(exact, step) + step}:
-                if width <= 0 or self.refusal(width, height) is not None:
-                    continue
-                miss = abs(math.log(width / height / ratio))
-                key = (int(miss / RATIO_TOLERANCE), abs(math.log(width * height / self.default_pixels)))
-                if best is None or key < best[0]:
-                    best = (key, f"{width}x{height}")
-        if best is None:
-            raise ValueError("the size rule allows no size at all")
-        return best[1]
+        """The allowed ``WxH`` nearest ``ratio`` (width / height, within the rule's bound; to
+        :data:`RATIO_TOLERANCE`), and among those the one whose pixel count is nearest ``default_pixels``."""
+        return _nearest(self, min(max(ratio, 1 / self.max_ratio), self.max_ratio))
 
     def describe(self) -> dict[str, int | float]:
         return {"multiple_of": self.multiple, "min_edge": self.min_edge, "max_edge": self.max_edge,
                 "min_pixels": self.min_pixels, "max_pixels": self.max_pixels, "max_aspect_ratio": self.max_ratio,
                 "default_pixels": self.default_pixels}
+
+
+@lru_cache(maxsize=256)
+def _nearest(rule: SizeRule, ratio: float) -> str:
+    best: tuple[tuple[int, float], str] | None = None
+    step = rule.multiple
+    for height in range(_ceil_to(rule.min_edge, step), rule.max_edge + 1, step):
+        exact = height * ratio
+        for width in {_floor_to(exact, step), _floor_to(exact, step) + step}:
+            if width <= 0 or rule.refusal(width, height) is not None:
+                continue
+            miss = abs(math.log(width / height / ratio))
+            key = (int(miss / RATIO_TOLERANCE), abs(math.log(width * height / rule.default_pixels)))
+            if best is None or key < best[0]:
+                best = (key, f"{width}x{height}")
+    if best is None:
+        raise ValueError("the size rule allows no size at all")
+    return best[1]
 
 
 def _floor_to(value: float, step: int) -> int:
@@ -106,6 +112,7 @@ class ModelSpec:
     styles: tuple[str, ...] = ()
     output_formats: tuple[str, ...] = ()
     options: frozenset[str] = frozenset()
+    option_values: tuple[tuple[str, tuple[str, ...]], ...] = ()  # an option whose choices this model narrows
     quality_aliases: tuple[tuple[str, str], ...] = ()
     edit_max_images: int = 16
     edit_max_bytes: int = 25 * MB

@@ -125,7 +125,8 @@ def _options(values: dict[str, Any], spec: ModelSpec, option_fields: Iterable[st
         if name in values:
             if name not in spec.options:
                 raise _unsupported(name, spec)
-            options[name] = values[name]
+            narrowed = dict(spec.option_values).get(name)
+            options[name] = check_choice(name, values[name], narrowed) if narrowed else values[name]
     if "style" in values:
         if not spec.styles:
             raise _unsupported("style", spec)

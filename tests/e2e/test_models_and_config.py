@@ -19,7 +19,7 @@ from .helpers import decode
 
 def test_models_lists_the_served_models(client: openai.OpenAI) -> None:
     ids = sorted(m.id for m in client.models.list())
-    assert ids == ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-all"]
+    assert ids == ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-all", "gpt-image-2"]
     model = client.models.retrieve("dall-e-3")
     assert model.id == "dall-e-3" and model.object == "model"
 

@@ -100,16 +100,31 @@ def encode_image(width: int, height: int, fmt: str = "png", transparent: bool = 
     return buf.getvalue(), pybase64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def check_gpt_image_2(params: dict[str, Any], width: int, height: int) -> None:
+    """gpt-image-2 as OpenAI documents it: flexible sizes within bounds, no transparent background."""
+    if params.get("size") not in (None, "auto") and (
+            width % 16 or height % 16 or max(width, height) > 3840 or max(width, height) > 3 * min(width, height)
+            or not 655_360 <= width * height <= 8_294_400):
+        raise ApiError(error_body(f"Invalid size '{params['size']}'.", code="invalid_value", param="size"))
+    if params.get("background") == "transparent":
+        raise ApiError(error_body("Transparent background is not supported for this model.",
+                                  code="invalid_value", param="background"))
+
+
 def gpt_image_result(params: dict[str, Any], n: int, width: int, height: int) -> dict[str, Any]:
     if params.get("response_format") is not None:
         message = "Unknown parameter: 'response_format'."
         raise ApiError(error_body(message, code="unknown_parameter", param="response_format"))
+    if params.get("model") == "gpt-image-2":
+        check_gpt_image_2(params, width, height)
     fmt = params.get("output_format") if params.get("output_format") in ("jpeg", "webp") else "png"
     background = "transparent" if params.get("background") == "transparent" else "opaque"
     quality = params.get("quality") if params.get("quality") not in (None, "auto") else "medium"
     b64 = encode_image(width, height, fmt, background == "transparent")[1]
+    per_image = 4160 * width * height // (1024 * 1024) if params.get("model") == "gpt-image-2" else 4160
+    output = per_image * n  # gpt-image-2: high-quality tokens by pixels
     usage = {"input_tokens": 50, "input_tokens_details": {"text_tokens": 40, "image_tokens": 10},
-             "output_tokens": 4160 * n, "total_tokens": 50 + 4160 * n}
+             "output_tokens": output, "total_tokens": 50 + output}
     return {"created": int(time.time()), "data": [{"b64_json": b64} for _ in range(n)],
             "size": f"{width}x{height}", "quality": quality, "background": background,
             "output_format": fmt, "usage": usage}

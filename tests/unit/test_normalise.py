@@ -134,3 +134,29 @@ def test_flux_extras_only_for_models_that_declare_them(field: str) -> None:
 
 def test_partial_results_is_for_every_model() -> None:
     assert job(model="dall-e-3", partial_results=True).partial_results is True
+
+
+@pytest.mark.parametrize(("raw", "size"), [
+    ({"size": "1920x1088"}, "1920x1088"), ({"size": "2048x1152"}, "2048x1152"), ({"size": "auto"}, "auto"),
+    ({"aspect_ratio": "16:9"}, "1280x720"), ({"aspect_ratio": "4:3"}, "1152x864"),
+    ({"aspect_ratio": "16:9", "size": "1024x1536"}, "1024x1536"),  # size wins
+])
+def test_flexible_sizes_take_any_size_the_rule_allows(raw: dict[str, Any], size: str) -> None:
+    assert job(model="gpt-image-2", **raw).size == size
+
+
+@pytest.mark.parametrize(("size", "reason"), [
+    ("1000x1000", "multiples of 16"), ("4096x2048", "16 to 3840"), ("512x512", "pixels"),
+    ("2400x768", "3 times"), ("big", "Use 'WxH'"),
+])
+def test_a_flexible_size_outside_the_rule_is_refused_with_the_reason(size: str, reason: str) -> None:
+    failure = error(model="gpt-image-2", size=size)
+    assert (failure.status, failure.param, failure.code) == (400, "size", "invalid_size")
+    assert reason in failure.message
+
+
+def test_a_model_narrows_an_option_s_choices() -> None:
+    assert job(model="gpt-image-2", background="opaque").options["background"] == "opaque"
+    failure = error(model="gpt-image-2", background="transparent")
+    assert (failure.status, failure.param, failure.code) == (400, "background", "invalid_value")
+    assert job(background="transparent").options["background"] == "transparent"  # gpt-image-1 takes it

@@ -32,12 +32,12 @@ def build_routing(settings: Settings) -> Routing:
 # --- channels: configured and implicit ---------------------------------------------------------------------
 
 
-def test_openai_key_alone_gives_the_four_models(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_openai_key_alone_gives_the_openai_models(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     (channel,) = all_channels(load_settings())
     assert channel.base_url == "http://127.0.0.1:9/v1" and channel.api_key == "sk-x"
-    assert sorted(channel.models) == ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-all"]
+    assert sorted(channel.models) == ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-all", "gpt-image-2"]
 
 
 def test_keys_give_implicit_channels(monkeypatch: pytest.MonkeyPatch) -> None:

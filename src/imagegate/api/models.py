@@ -16,21 +16,23 @@ router = APIRouter(prefix="/v1/models", tags=["models"])
 KINDS = {"str": "string", "int": "integer", "bool": "boolean"}
 
 
-def _field(spec: FieldSpec) -> dict[str, Any]:
-    """One option field as a client needs it to build a control: type, bounds, choices, endpoints."""
+def _field(spec: FieldSpec, narrowed: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """One option field as a client needs it to build a control: type, bounds, choices (as the model narrows
+    them), endpoints."""
     described: dict[str, Any] = {"type": KINDS[spec.kind], "endpoints": sorted(spec.endpoints)}
     if spec.low is not None:
         described["minimum"] = spec.low
     if spec.high is not None:
         described["maximum"] = spec.high
-    if spec.choices:
-        described["enum"] = list(spec.choices)
+    if narrowed or spec.choices:
+        described["enum"] = list(narrowed or spec.choices)
     if spec.description:
         described["description"] = spec.description
     return described
 
 
 def describe(spec: ModelSpec, fields: FieldTable) -> dict[str, Any]:
+    narrowed = dict(spec.option_values)
     capabilities = {
         "endpoints": sorted(spec.endpoints),
         "sizes": list(spec.sizes) + (["auto"] if spec.size_auto else []),
@@ -42,7 +44,8 @@ def describe(spec: ModelSpec, fields: FieldTable) -> dict[str, Any]:
         "styles": list(spec.styles),
         "output_formats": list(spec.output_formats),
         "options": sorted(spec.options),
-        "option_fields": {name: _field(fields.fields[name]) for name in sorted(spec.options) if name in fields.fields},
+        "option_fields": {name: _field(fields.fields[name], narrowed.get(name)) for name in sorted(spec.options)
+                          if name in fields.fields},
         "edit_max_images": spec.edit_max_images,
         "mask": spec.mask,
         "mask_model": spec.mask_model,

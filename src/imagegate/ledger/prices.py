@@ -16,8 +16,6 @@ from ..catalog import Catalog, ModelSpec
 from ..config import PriceConfig
 from .pricing import Price, from_config
 
-FLEXIBLE = "WxH"  # stands for a size outside the model's list, as a price table looks it up
-
 if TYPE_CHECKING:
     from ..job import ImageJob
     from ..providers.base import TokenUsage
@@ -26,8 +24,8 @@ if TYPE_CHECKING:
 def _options(spec: ModelSpec) -> tuple[tuple[str | None, ...], tuple[str | None, ...]]:
     """Every size and quality a normalised job for ``spec`` can carry (``None``: not sent)."""
     sizes: tuple[str | None, ...] = spec.sizes + (("auto",) if spec.size_auto else ())
-    if spec.size_rule is not None:
-        sizes += (FLEXIBLE,)  # any other size the rule allows: priced by the table's "*" entries
+    if spec.size_rule is not None:  # any other size the rule allows, e.g. its widest
+        sizes += (spec.size_rule.for_ratio(spec.size_rule.max_ratio),)
     if spec.resolutions:
         sizes = spec.resolutions
     elif spec.default_size is None:

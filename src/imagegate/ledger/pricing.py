@@ -9,7 +9,9 @@ A price of 0 exists only when someone wrote it down.
 
 Per-image tables are keyed ``"SIZE/QUALITY"``, ``"SIZE"``, ``"*/QUALITY"`` or ``"*"``, most
 specific first: ``{"1024x1024": 0.04, "1024x1024/hd": 0.08}`` prices dall-e-3's square image
-at 0.04 for standard quality and 0.08 for hd.
+at 0.04 for standard quality and 0.08 for hd. Output-token tables (for token holds) are keyed the
+same way; a ``WxH`` size they don't list (a model with flexible sizes) is estimated from the
+``1024x1024`` entry of its quality, scaled by pixel count.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..config import PriceConfig
+from ..sizing import parse_size
 from .money import to_micros
 
 if TYPE_CHECKING:
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 
 PER_MILLION = 1_000_000
 AUTO = (None, "auto")
+SQUARE, SQUARE_PIXELS = "1024x1024", 1024 * 1024
 
 
 def lookup(table: Mapping[str, int], size: str | None, quality: str | None) -> int | None:
@@ -37,10 +41,21 @@ def lookup(table: Mapping[str, int], size: str | None, quality: str | None) -> i
     return None
 
 
+def tokens(table: Mapping[str, int], size: str | None, quality: str | None) -> int | None:
+    """Output tokens per image: the table's entry, else for an unlisted ``WxH`` the square entry of ``quality``
+    scaled by pixels (rounded up)."""
+    found = lookup(table, size, quality)
+    dims = parse_size(size) if found is None and size is not None else None
+    square = lookup(table, SQUARE, quality) if dims is not None else None
+    if dims is None or square is None:
+        return found
+    return -(-square * dims[0] * dims[1] // SQUARE_PIXELS)
+
+
 def worst(table: Mapping[str, int], sizes: Iterable[str | None], qualities: Iterable[str | None]) -> int:
-    """The largest entry over every size × quality (for holds when the upstream chooses)."""
+    """The largest output-token entry over every size × quality (for holds when the upstream chooses)."""
     qualities = tuple(qualities)
-    found = [v for s in sizes for q in qualities if (v := lookup(table, s, q)) is not None]
+    found = [v for s in sizes for q in qualities if (v := tokens(table, s, q)) is not None]
     if not found:
         raise ValueError("no entry covers these sizes and qualities")
     return max(found)
@@ -117,7 +132,7 @@ class PerToken:
     def uncovered(self, sizes: Iterable[str | None], qualities: Iterable[str | None]) -> list[str]:
         qualities = tuple(qualities)
         return [f"{s}/{q}" for s in sizes for q in qualities
-                if s not in AUTO and q not in AUTO and lookup(self.output_tokens, s, q) is None]
+                if s not in AUTO and q not in AUTO and tokens(self.output_tokens, s, q) is None]
 
 
 Price = PerImage | PerToken

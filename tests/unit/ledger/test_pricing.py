@@ -96,3 +96,14 @@ def test_output_text_tokens_are_charged_at_the_text_rate() -> None:
     flat = PRICES["gemini-2.5-flash-image"]  # no text rate of its own: the image rate
     assert flat.charge(factories.job(model="gemini-2.5-flash-image", prompt="p"), usage, 1) == \
         round((100 * 0.30 + 1320 * 30) / 1_000_000 * 10**6)
+
+
+def test_a_flexible_size_holds_the_square_tokens_scaled_by_pixels() -> None:
+    price = PRICES["gpt-image-2"]
+    assert isinstance(price, PerToken)
+    # 2048x1152 is 2.25 megapixels: 4160 high-quality square tokens × 2.25 = 9360, at $30/M; "a cat" at $5/M
+    assert price.hold(job("gpt-image-2", size="2048x1152", quality="high")) == 5 * 5 + 9360 * 30
+    # a listed size is in OpenAI's table as it is
+    assert price.hold(job("gpt-image-2", size="1024x1536", quality="low")) == 5 * 5 + 408 * 30
+    # auto: the largest listed size at the highest quality (3840x2160 high: ceil(4160 × 7.91) = 32_907 tokens)
+    assert price.hold(job("gpt-image-2")) == 5 * 5 + 32_907 * 30

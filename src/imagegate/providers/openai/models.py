@@ -3,8 +3,12 @@ their list prices.
 
 - GPT image models are priced per token (USD per 1M tokens): text input, image input, image
   output. gpt-image-1 and gpt-image-1-all: 5 / 10 / 40; gpt-image-1.5: 5 / 8 / 32;
-  gpt-image-1-mini: 2 / 2.50 / 8. Output tokens per image by size and quality, used only to
-  estimate a budget hold, are OpenAI's published table for GPT image models.
+  gpt-image-1-mini: 2 / 2.50 / 8; gpt-image-2: 5 / 8 / 30. Output tokens per image by size and
+  quality, used only to estimate a budget hold, are OpenAI's published table for GPT image models
+  (a gpt-image-2 size outside it: the square entry scaled by pixels).
+- gpt-image-2 takes flexible sizes: edges multiples of 16, at most 3840 px, the long edge at most
+  3× the short one, 655,360 to 8,294,400 pixels; an aspect ratio maps to the allowed size nearest
+  it at about a megapixel. It has no transparent background (OpenAI refuses it).
 - dall-e-2 and dall-e-3 are priced per image by size (and quality for dall-e-3).
 """
 
@@ -12,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ...catalog import MB, ModelSpec
+from ...catalog import MB, ModelSpec, SizeRule
 from ...ledger.pricing import Price, per_image, per_token
 
 GPT_SIZES = ("1024x1024", "1536x1024", "1024x1536")
@@ -71,8 +75,19 @@ DALL_E_3 = ModelSpec(
     upstream_response_format=True,
 )
 
+GPT_IMAGE_2 = replace(
+    GPT_IMAGE_1,
+    id="gpt-image-2",
+    sizes=(*GPT_SIZES, "2048x2048", "2048x1152", "3840x2160", "2160x3840"),
+    size_rule=SizeRule(max_edge=3840, min_pixels=655_360, max_pixels=8_294_400, max_ratio=3.0,
+                       default_pixels=1024 * 1024, multiple=16, min_edge=16),
+    option_values=(("background", ("opaque", "auto")),),
+    report_pixels=True,
+)
+
 MODELS = (
     GPT_IMAGE_1,
+    GPT_IMAGE_2,
     replace(GPT_IMAGE_1, id="gpt-image-1-all"),
     replace(GPT_IMAGE_1, id="gpt-image-1-mini", options=GPT_OPTIONS - {"input_fidelity"}),
     replace(GPT_IMAGE_1, id="gpt-image-1.5"),
@@ -80,7 +95,8 @@ MODELS = (
     DALL_E_3,
 )
 
-SERVED = {"gpt-image-1": "gpt-image-1", "gpt-image-1-all": "gpt-image-1", "dall-e-2": "dall-e-2",
+SERVED = {"gpt-image-1": "gpt-image-1", "gpt-image-1-all": "gpt-image-1", "gpt-image-2": "gpt-image-2",
+          "dall-e-2": "dall-e-2",
           "dall-e-3": "dall-e-3"}
 
 
@@ -92,6 +108,7 @@ PRICES: dict[str, Price] = {
     "gpt-image-1": _tokens("5", "10", "40"),
     "gpt-image-1-all": _tokens("5", "10", "40"),
     "gpt-image-1.5": _tokens("5", "8", "32"),
+    "gpt-image-2": _tokens("5", "8", "30"),
     "gpt-image-1-mini": _tokens("2", "2.50", "8"),
     "dall-e-2": per_image({"256x256": "0.016", "512x512": "0.018", "1024x1024": "0.020"}),
     "dall-e-3": per_image({
