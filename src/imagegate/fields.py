@@ -49,7 +49,8 @@ STANDARD: tuple[FieldSpec, ...] = (
     _f("model", endpoints=ALL, description="Model id; see GET /v1/models."),
     _f("n", "int", ALL, low=1, high=10, description="How many images (fanned out where the model makes fewer "
                                                     "per call)."),
-    _f("size", endpoints=ALL, description="WxH from the model's sizes (or auto); ratio-driven models map it to "
+    _f("size", endpoints=ALL, description="WxH from the model's sizes or allowed by its size_rule (or auto); "
+                                          "ratio-driven models map it to "
                                           "the nearest aspect ratio."),
     _f("response_format", endpoints=ALL, choices=("url", "b64_json"),
        description="url: an imagegate link valid for IMAGEGATE_URL_TTL seconds. Any model."),
