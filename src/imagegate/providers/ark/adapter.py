@@ -48,4 +48,4 @@ class ArkProvider:
             raise failure(response)
         links = parse_answer(json_body(response), call.n)
         data = [await fetch_image(self.http, link, self.base_url) for link in links]
-        return UpstreamResult([UpstreamImage(data=item) for item in data], meta={"size": str(body["size"])})
+        return UpstreamResult([UpstreamImage(data=item) for item in data])
