@@ -132,3 +132,10 @@ def test_models_and_their_capabilities(client: openai.OpenAI) -> None:
     assert capabilities["resolutions"] == ["2K", "4K"]
     assert capabilities["size_rule"]["min_pixels"] == 3_686_400 and capabilities["size_rule"]["max_aspect_ratio"] == 16
     assert models["seedream-4.0"]["capabilities"]["resolutions"] == ["1K", "2K", "4K"]
+
+
+def test_streaming_ends_with_one_completed_event_per_image(client: openai.OpenAI, ark: FakeArk) -> None:
+    events = list(client.images.generate(model="seedream-4.0", prompt="p", n=2, size="1024x1024", stream=True))
+    assert [e.type for e in events] == ["image_generation.completed"] * 2
+    assert decode(events[0].b64_json).size == (1024, 1024) and len(ark.requests) == 2
+    assert all("stream" not in body for body in ark.bodies)
