@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from ..catalog import ModelSpec
 from ..fields import FieldSpec
 from ..ledger.pricing import Price
-from . import azure, bfl, fal, gemini, openai, vertex
+from . import azure, bfl, dashscope, fal, gemini, openai, vertex
 from .spec import ProviderSpec
 
 PROVIDERS: dict[str, ProviderSpec] = {
@@ -23,6 +23,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
     "azure-openai": azure.SPEC,
     "gemini": gemini.SPEC,
     "vertex": vertex.SPEC,
+    "dashscope": dashscope.SPEC,
 }
 
 
