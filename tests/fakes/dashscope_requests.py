@@ -159,7 +159,7 @@ def parse_async(body: Any) -> Parsed:
 
 def _parsed(name: str, model: QwenModel, prompt: str, images: list[str], raw: Any) -> Parsed:
     parameters = check_parameters(raw, model)
-    width, height = model.default
+    width, height = (1024, 1024) if images else model.default  # an edit: about 1024*1024 at the input's ratio
     if "size" in parameters:
         width, height = _dims(parameters["size"], model, bool(images))
     return Parsed(name, prompt, images, int(parameters.get("n", 1)), width, height, parameters)

@@ -58,7 +58,7 @@ base_url = "{dashscope.origin}"
 api_key = "{dashscope.api_key}"
 models = ["qwen-image-plus"]
 async_tasks = true
-poll = {{ interval = 0.05, max_interval = 0.1, deadline = 3 }}
+poll = {{ interval = 0.05, max_interval = 0.1, deadline = 1.5 }}
 ''')
     with running(data_dir, {"IMAGEGATE_RETRY_AFTER_MAX": "1"}, config) as gateway:
         yield gateway
