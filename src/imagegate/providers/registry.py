@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from ..catalog import ModelSpec
 from ..fields import FieldSpec
 from ..ledger.pricing import Price
-from . import ark, azure, bfl, fal, gemini, openai, vertex
+from . import ark, azure, bfl, dashscope, fal, gemini, openai, vertex
 from .spec import ProviderSpec
 
 PROVIDERS: dict[str, ProviderSpec] = {
@@ -24,6 +24,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
     "gemini": gemini.SPEC,
     "vertex": vertex.SPEC,
     "ark": ark.SPEC,
+    "dashscope": dashscope.SPEC,
 }
 
 
