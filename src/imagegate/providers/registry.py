@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from ..catalog import ModelSpec
 from ..fields import FieldSpec
 from ..ledger.pricing import Price
-from . import azure, bfl, fal, gemini, openai, vertex
+from . import azure, bfl, fal, gemini, openai, recraft, vertex, xai
 from .spec import ProviderSpec
 
 PROVIDERS: dict[str, ProviderSpec] = {
@@ -23,6 +23,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
     "azure-openai": azure.SPEC,
     "gemini": gemini.SPEC,
     "vertex": vertex.SPEC,
+    "recraft": recraft.SPEC,
+    "xai": xai.SPEC,
 }
 
 
