@@ -34,6 +34,7 @@ MODELS: dict[str, tuple[tuple[str, ...], int, int, bool]] = {
     "recraftv4_pro_vector": (V4_PRO, 300, 10000, False), "recraftv3": (V3, 40, 1000, True),
     "recraftv3_vector": (V3, 80, 1000, True),
 }
+SUBSTYLES = {"2d_art_poster", "hdr", "b_and_w", "pixel_art", "engraving", "hard_flash", "motion_blur"}
 STYLES = {"any", "realistic_image", "digital_illustration", "vector_illustration", "icon"}
 GENERATE = {"prompt", "n", "model", "style", "substyle", "style_id", "size", "negative_prompt", "response_format",
             "text_layout", "controls"}
@@ -105,8 +106,9 @@ class FakeRecraft(ImagesApiFake):
                 raise self.error(400, f"{field} is not supported by {model}", f"unsupported_{field}")
         if "style" in body and body["style"] not in STYLES:
             raise self.error(400, f"unknown style {body['style']}", "invalid_style")
-        if "substyle" in body and "style" not in body:
-            raise self.error(400, "substyle requires style", "invalid_substyle")
+        if "substyle" in body and ("style" not in body or body["substyle"] not in SUBSTYLES):
+            raise self.error(400, f"invalid substyle {body['substyle']} for style {body.get('style')}",
+                             "invalid_substyle")
         width, height = (int(edge) for edge in size.split("x"))
         return {"created": int(time.time()), "credits": units * n,
                 "data": [{"image_id": f"img-{i}", **self.image(width // 16, height // 16,
