@@ -93,6 +93,7 @@ def test_vector_results_are_svg_served_as_a_sandboxed_download(client: openai.Op
 
 def test_price_in_the_answer_and_the_ledger(recraft_gateway: Gateway, recraft: FakeRecraft) -> None:
     recraft.reset()
+    recraft_gateway.reset_channels()
     with recraft_gateway.http() as http:
         key = http.post("/admin/keys", json={"name": "recraft-price"}).json()["key"]
     with recraft_gateway.client(key) as own:
