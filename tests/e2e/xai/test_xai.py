@@ -63,8 +63,8 @@ def test_edits_are_json_with_data_urls(client: openai.OpenAI, xai: FakeXAI) -> N
     body = sent(xai)
     assert xai.last.path == "/v1/images/edits" and xai.last.headers["content-type"].startswith("application/json")
     assert str(body["image"]["url"]).startswith("data:image/png;base64,")  # type: ignore[index]
-    client.images.edit(model="grok-imagine-image", image=[image_file(), image_file(mode="RGB", fmt="JPEG")], prompt="merge",
-                       extra_body={"aspect_ratio": "16:9"})
+    sources = [image_file(), image_file(mode="RGB", fmt="JPEG")]
+    client.images.edit(model="grok-imagine-image", image=sources, prompt="merge", extra_body={"aspect_ratio": "16:9"})
     body = sent(xai)
     assert [str(i["url"])[:16] for i in body["images"]] == ["data:image/png;b", "data:image/jpeg;"]  # type: ignore
     assert body["aspect_ratio"] == "16:9"
