@@ -10,10 +10,11 @@ from starlette.responses import FileResponse, Response
 
 from ..errors import NotFound
 from ..schema import error_responses
+from ..store.base import ACTIVE_TYPES
 from .deps import JobsDep, SignerDep, StoreDep
 
 router = APIRouter(prefix="/v1/files", tags=["files"])
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/svg+xml")
 # What a link the gateway signed carries; anything else is a 403 (or a 410 once expired).
 Expires = Annotated[str, Query(description="When the link expires (Unix time).",
                                json_schema_extra={"pattern": "^[0-9]{1,12}$"})]
@@ -32,5 +33,8 @@ async def image(name: str, signer: SignerDep, store: StoreDep, jobs: JobsDep, ex
     if stored is None or stored.path is None:
         raise NotFound("This image no longer exists.", code="file_not_found")
     max_age = max(0, int(expires) - int(time.time()))
-    return FileResponse(stored.path, media_type=stored.content_type,
-                        headers={"Cache-Control": f"private, max-age={max_age}"})
+    headers = {"Cache-Control": f"private, max-age={max_age}", "X-Content-Type-Options": "nosniff"}
+    if stored.content_type in ACTIVE_TYPES:  # may carry script: a download, sandboxed, never a page of ours
+        headers |= {"Content-Disposition": f'attachment; filename="{stored.name}"',
+                    "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'"}
+    return FileResponse(stored.path, media_type=stored.content_type, headers=headers)

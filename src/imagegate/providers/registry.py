@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from ..catalog import ModelSpec
 from ..fields import FieldSpec
 from ..ledger.pricing import Price
-from . import ark, azure, bfl, dashscope, fal, gemini, openai, vertex
+from . import ark, azure, bfl, dashscope, fal, gemini, openai, recraft, vertex, xai
 from .spec import ProviderSpec
 
 PROVIDERS: dict[str, ProviderSpec] = {
@@ -25,6 +25,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
     "vertex": vertex.SPEC,
     "ark": ark.SPEC,
     "dashscope": dashscope.SPEC,
+    "recraft": recraft.SPEC,
+    "xai": xai.SPEC,
 }
 
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}\.(png|jpeg|webp)$")
-CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}\.(png|jpeg|webp|svg)$")
+CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp", "svg": "image/svg+xml"}
+# Served only as a download in a sandbox: an SVG can carry script, and must never run on the gateway's origin.
+ACTIVE_TYPES = frozenset({"image/svg+xml"})
 
 
 def new_name(ext: str) -> str:

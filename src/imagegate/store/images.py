@@ -29,7 +29,16 @@ def sniff(data: bytes) -> str:
         return "jpeg"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
+    if is_svg(data):
+        return "svg"
     return "png"
+
+
+def is_svg(data: bytes) -> bool:
+    """SVG text (an XML prolog, comments or whitespace, then an ``<svg`` element): vector output, which no image
+    library here decodes."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<svg", b"<?xml", b"<!--", b"<!doctype svg")) and b"<svg" in head
 
 
 def image_bytes(image: UpstreamImage) -> bytes:

@@ -1,0 +1,41 @@
+"""xAI's images API: the I/O half. Generations and edits are JSON; base64 results are kept as they come, and a
+result link (should xAI send one) is downloaded at once, since xAI's links are temporary."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pybase64
+
+from ...errors import InvalidRequest
+from ...job import ImageJob
+from ..base import Call, UpstreamResult
+from ..openai import OpenAIProvider
+from ..upstream import fetch_image, json_body
+from .errors import failure
+from .params import TABLE, parse_answer, request_body
+
+
+def _data_urls(job: ImageJob) -> list[str]:
+    return [f"data:{image.info.mime};base64,{pybase64.b64encode(image.upload.path.read_bytes()).decode('ascii')}"
+            for image in job.images]
+
+
+class XAIProvider(OpenAIProvider):
+    """OpenAI's adapter (its bearer auth, paths and answer parsing) with xAI's table, JSON edits and errors."""
+
+    images_per_call = 10
+
+    def refusal(self, job: ImageJob, upstream_model: str) -> InvalidRequest | None:
+        return TABLE.refusal(job.params())
+
+    async def run(self, call: Call) -> UpstreamResult:
+        images = await asyncio.to_thread(_data_urls, call.job) if call.job.images else []
+        response = await self.http.request("POST", self.url(call), json=request_body(call, images), headers=self.auth)
+        if response.status_code != 200:
+            raise failure(response)
+        result = parse_answer(json_body(response), call.n)
+        for image in result.images:
+            if image.b64 is None and image.url is not None:
+                image.data = await fetch_image(self.http, image.url, self.base_url)
+        return result
