@@ -3,12 +3,16 @@ turned into a message and a param, and secrets scrubbed from what a client sees.
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
+import pybase64
 import pytest
 
 from imagegate.errors import UpstreamError
 from imagegate.providers.http import Reply
-from imagegate.providers.upstream import fetch_image, scrub, trusted_link, validation_detail
-from tests.factories import RecordingHttp, reply
+from imagegate.providers.upstream import data_uris, fetch_image, scrub, trusted_link, validation_detail
+from tests.factories import RecordingHttp, input_image, job, reply
 
 BASE = "https://api.bfl.ai"
 LOCAL = "http://127.0.0.1:8123"
@@ -60,3 +64,10 @@ def test_validation_detail(body: object, expected: tuple[str, str | None]) -> No
 def test_scrub() -> None:
     text = scrub("Invalid key sk-abc123456789 for https://api.internal.example.com/v1/x at api.openai.com")
     assert "sk-abc" not in text and "https://" not in text and "openai.com" not in text
+
+
+def test_input_images_become_data_uris_unchanged(tmp_path: Path) -> None:
+    image = input_image(tmp_path, 20, 20, "JPEG")
+    (uri,) = asyncio.run(data_uris(job("edits", images=[image])))
+    assert uri == "data:image/jpeg;base64," + pybase64.b64encode(image.upload.path.read_bytes()).decode("ascii")
+    assert asyncio.run(data_uris(job())) == []

@@ -3,26 +3,17 @@ answer's link (valid 24 hours) is downloaded at once, so clients only ever see t
 
 from __future__ import annotations
 
-import asyncio
-
 import orjson
-import pybase64
 
 from ...errors import InvalidRequest
 from ...job import ImageJob
 from ..base import Call, Upstream, UpstreamImage, UpstreamResult
 from ..http import Http
-from ..upstream import fetch_image, json_body
+from ..upstream import data_uris, fetch_image, json_body
 from .errors import failure
 from .params import TABLE, conflict, parse_answer, request_body
 
 PATH = "/images/generations"
-
-
-def data_uris(job: ImageJob) -> list[str]:
-    """The input images as ``data:<mime>;base64,…`` URIs, bytes unchanged."""
-    return [f"data:{image.info.mime};base64,{pybase64.b64encode(image.upload.path.read_bytes()).decode('ascii')}"
-            for image in job.images]
 
 
 class ArkProvider:
@@ -40,7 +31,7 @@ class ArkProvider:
         return TABLE.refusal(job.params()) or conflict(job)
 
     async def run(self, call: Call) -> UpstreamResult:
-        images = await asyncio.to_thread(data_uris, call.job) if call.job.images else []
+        images = await data_uris(call.job)
         body = request_body(call, images)
         response = await self.http.request("POST", self.base_url + PATH, content=orjson.dumps(body),
                                            headers=self.headers)

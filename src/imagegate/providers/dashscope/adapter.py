@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-import pybase64
 from pydantic import BaseModel, ConfigDict
 
 from ...errors import ApiError, InvalidRequest, UpstreamError
@@ -23,7 +22,7 @@ from ..base import Call, TaskLog, Upstream, UpstreamImage, UpstreamResult
 from ..http import Http, Reply
 from ..limits import TaskLimiter
 from ..tasks import RETRY_STATUSES, poll, submit
-from ..upstream import fetch_image, json_body
+from ..upstream import data_uris, fetch_image, json_body
 from .errors import failure, reported
 from .models import ASYNC_MODELS, NEGATIVE_MAX
 from .params import (
@@ -53,9 +52,6 @@ class DashScopeOptions(BaseModel):
     async_tasks: bool = False  # qwen-image-plus / qwen-image as text2image tasks instead of synchronous calls
 
 
-def _data_uris(job: ImageJob) -> list[str]:
-    return [f"data:{image.info.mime};base64,{pybase64.b64encode(image.upload.path.read_bytes()).decode('ascii')}"
-            for image in job.images]
 
 
 def negative_refusal(job: ImageJob) -> InvalidRequest | None:
@@ -90,7 +86,7 @@ class DashScopeProvider:
             async with self.limiter.slot(call.upstream_model):
                 links = await self._task_links(call)
                 return await self._download(links, call.n)
-        images = await asyncio.to_thread(_data_uris, call.job) if call.job.images else []
+        images = await data_uris(call.job)
         content = orjson.dumps(sync_body(call, images))
         response = await self.http.request("POST", self.base_url + SYNC_PATH, content=content,
                                            headers=self.headers)

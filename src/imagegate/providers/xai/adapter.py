@@ -3,22 +3,13 @@ result link (should xAI send one) is downloaded at once, since xAI's links are t
 
 from __future__ import annotations
 
-import asyncio
-
-import pybase64
-
 from ...errors import InvalidRequest
 from ...job import ImageJob
 from ..base import Call, UpstreamResult
 from ..openai import OpenAIProvider
-from ..upstream import fetch_image, json_body
+from ..upstream import data_uris, fetch_image, json_body
 from .errors import failure
 from .params import TABLE, parse_answer, request_body
-
-
-def _data_urls(job: ImageJob) -> list[str]:
-    return [f"data:{image.info.mime};base64,{pybase64.b64encode(image.upload.path.read_bytes()).decode('ascii')}"
-            for image in job.images]
 
 
 class XAIProvider(OpenAIProvider):
@@ -30,7 +21,7 @@ class XAIProvider(OpenAIProvider):
         return TABLE.refusal(job.params())
 
     async def run(self, call: Call) -> UpstreamResult:
-        images = await asyncio.to_thread(_data_urls, call.job) if call.job.images else []
+        images = await data_uris(call.job)
         response = await self.http.request("POST", self.url(call), json=request_body(call, images), headers=self.auth)
         if response.status_code != 200:
             raise failure(response)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import orjson
 import pytest
 
 from imagegate.errors import ContentPolicy, UpstreamError
-from imagegate.providers.ark.adapter import ArkProvider, data_uris
+from imagegate.providers.ark.adapter import ArkProvider
 from imagegate.providers.base import Upstream
 from imagegate.providers.http import Reply
-from tests.factories import RecordingHttp, call, input_image, job
+from tests.factories import RecordingHttp, call, job
 
 BASE = "https://ark.cn-beijing.volces.com/api/v3"
 LINK = "https://ark-content.tos-cn-beijing.volces.com/out.jpeg?X-Tos-Expires=86400"
@@ -48,12 +47,6 @@ def test_a_plain_http_link_on_another_host_is_not_followed() -> None:
     with pytest.raises(UpstreamError) as caught:
         asyncio.run(provider(http).run(call(job(model="seedream-4.0"), "up-id")))
     assert caught.value.code == "upstream_bad_response" and len(http.sent) == 1
-
-
-def test_input_images_become_data_uris(tmp_path: Path) -> None:
-    built = job("edits", model="seedream-4.0", images=[input_image(tmp_path, 20, 20, "JPEG")])
-    (uri,) = data_uris(built)
-    assert uri.startswith("data:image/jpeg;base64,/9j/")
 
 
 def test_refusal_covers_the_table_and_the_size_conflict() -> None:
