@@ -15,6 +15,7 @@ import pybase64
 
 from ..errors import ApiError, RateLimited, UpstreamError
 from ..job import ImageJob
+from .base import UpstreamImage
 from .http import Http, Reply
 
 _URL = re.compile(r"\b(?:https?|wss?)://[^\s'\"<>)]+", re.I)
@@ -62,6 +63,15 @@ def scrub_reply(response: Reply, message: str) -> str:
 def bad_answer(missing: str) -> UpstreamError:
     """The 502 for an upstream answer that lacks what the protocol promises."""
     return UpstreamError(f"The upstream answered without {missing}.", code="upstream_bad_response")
+
+
+def error_object(response: Reply) -> dict[str, Any]:
+    """The ``error`` object of a JSON error answer (``{"error": {...}}``), or ``{}`` when there isn't one."""
+    try:
+        error = orjson.loads(response.content).get("error")
+    except (orjson.JSONDecodeError, AttributeError):
+        return {}
+    return error if isinstance(error, dict) else {}
 
 
 def json_body(response: Reply) -> Any:
@@ -128,6 +138,14 @@ async def fetch_image(http: Http, url: str, base_url: str) -> bytes:
         raise UpstreamError("The upstream image could not be downloaded (its link may have expired).",
                             code="upstream_download_failed")
     return response.content
+
+
+async def fetch_links(http: Http, images: list[UpstreamImage], base_url: str) -> None:
+    """Download, all at once, every result that came as a link rather than base64 (:func:`fetch_image`)."""
+    linked = [image for image in images if image.b64 is None and image.url is not None]
+    datas = await asyncio.gather(*(fetch_image(http, str(image.url), base_url) for image in linked))
+    for image, data in zip(linked, datas, strict=True):
+        image.data = data
 
 
 def validation_detail(response: Reply) -> tuple[str, str | None]:

@@ -15,22 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from ...errors import ApiError, ContentPolicy, InvalidRequest, UpstreamError
 from ..http import Reply
-from ..upstream import scrub_reply, status_error
+from ..upstream import error_object, scrub_reply, status_error
 from .params import TABLE, is_sensitive
 
 INVALID = ("InvalidParameter", "MissingParameter")
-
-
-def _envelope(response: Reply) -> dict[str, Any]:
-    try:
-        error = orjson.loads(response.content).get("error")
-    except (orjson.JSONDecodeError, AttributeError):
-        return {}
-    return error if isinstance(error, dict) else {}
 
 
 def _blamed(error: dict[str, Any], code: str) -> str | None:
@@ -41,7 +31,7 @@ def _blamed(error: dict[str, Any], code: str) -> str | None:
 
 def failure(response: Reply) -> ApiError:
     """The error for a non-200 answer."""
-    error = _envelope(response)
+    error = error_object(response)
     code = str(error.get("code") or "")
     message = scrub_reply(response, str(error.get("message") or f"status {response.status_code}"))
     status = response.status_code

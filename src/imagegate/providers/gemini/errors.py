@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from ...errors import ApiError, InvalidRequest, RateLimited, UpstreamError, UpstreamTimeout
 from ..http import Reply
-from ..upstream import scrub
+from ..upstream import error_object, scrub
 
 AUTH = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED"})
 
@@ -27,14 +25,6 @@ class TokenRejected(UpstreamError):
     """401 ``UNAUTHENTICATED``: the credential was not taken (a Vertex channel refreshes its token once)."""
 
     code = "upstream_auth_error"
-
-
-def _envelope(response: Reply) -> dict[str, Any]:
-    try:
-        error = orjson.loads(response.content).get("error")
-    except (orjson.JSONDecodeError, AttributeError):
-        return {}
-    return error if isinstance(error, dict) else {}
 
 
 def _retry_delay(details: Any) -> str:
@@ -59,7 +49,7 @@ def _reason(details: Any) -> str | None:
 
 def failure(response: Reply, *secrets: str) -> ApiError:
     """The error for a non-200 answer; ``secrets`` (a project id) are scrubbed with the request's own."""
-    error = _envelope(response)
+    error = error_object(response)
     status = str(error.get("status") or "")
     message = scrub(str(error.get("message") or f"status {response.status_code}"), response.netloc, response.host,
                     response.credential, *secrets, prefixes=response.key_prefixes, patterns=response.key_patterns)

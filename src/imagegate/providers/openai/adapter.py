@@ -8,7 +8,7 @@ from ...errors import InvalidRequest
 from ...job import ImageJob
 from ..base import Call, Upstream, UpstreamResult
 from ..http import FilePart, Http
-from ..upstream import fetch_image, json_body
+from ..upstream import fetch_links, json_body
 from .errors import failure
 from .params import TABLE, as_form, image_field, parse_response, request_fields
 from .stream import StreamedImages
@@ -53,9 +53,7 @@ class OpenAIProvider:
         if streamed is not None and not response.content:
             return streamed.result(call.n)
         result = parse_response(json_body(response), call.n)
-        for image in result.images:
-            if image.b64 is None and image.url is not None:
-                image.data = await fetch_image(self.http, image.url, self.base_url)
+        await fetch_links(self.http, result.images, self.base_url)
         return result
 
     @staticmethod

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import orjson
-
 from ...errors import ApiError, ContentPolicy, InvalidRequest, UpstreamError
 from ..http import Reply
-from ..upstream import scrub_reply, status_error
+from ..upstream import error_object, scrub_reply, status_error
 
 POLICY_CODES = frozenset({"content_policy_violation", "moderation_blocked", "image_generation_user_error"})
 
 
 def _envelope(response: Reply) -> dict[str, str | None]:
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return {}
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return {}
+    error = error_object(response)
     return {k: error.get(k) if isinstance(error.get(k), str) else None for k in ("message", "param", "code", "type")}
 
 

@@ -13,7 +13,7 @@ from ...job import ImageJob
 from ..base import Call, UpstreamResult
 from ..http import FilePart, Reply
 from ..openai import OpenAIProvider
-from ..upstream import fetch_image, json_body
+from ..upstream import fetch_links, json_body
 from .errors import failure
 from .params import PATHS, form, operation, parse_answer, refusal, request_fields
 
@@ -45,9 +45,7 @@ class RecraftProvider(OpenAIProvider):
         if response.status_code != 200:
             raise failure(response)
         result = parse_answer(json_body(response), call.n)
-        for image in result.images:
-            if image.b64 is None and image.url is not None:
-                image.data = await fetch_image(self.http, image.url, self.base_url)
+        await fetch_links(self.http, result.images, self.base_url)
         return result
 
     async def _edit(self, call: Call) -> Reply:

@@ -7,7 +7,7 @@ from ...errors import InvalidRequest
 from ...job import ImageJob
 from ..base import Call, UpstreamResult
 from ..openai import OpenAIProvider
-from ..upstream import data_uris, fetch_image, json_body
+from ..upstream import data_uris, fetch_links, json_body
 from .errors import failure
 from .params import TABLE, parse_answer, request_body
 
@@ -26,7 +26,5 @@ class XAIProvider(OpenAIProvider):
         if response.status_code != 200:
             raise failure(response)
         result = parse_answer(json_body(response), call.n)
-        for image in result.images:
-            if image.b64 is None and image.url is not None:
-                image.data = await fetch_image(self.http, image.url, self.base_url)
+        await fetch_links(self.http, result.images, self.base_url)
         return result
