@@ -37,7 +37,7 @@ from starlette.routing import Route
 
 from tests.fakes.ark_requests import ArkError, check, error_body
 from tests.fakes.openai_upstream import Recorded
-from tests.fakes.server import ThreadedServer
+from tests.fakes.server import ServedApi, ThreadedServer
 
 FaultKind = Literal["rate_limit", "overloaded", "server", "unavailable", "bad_key", "overdue", "refusal", "invalid",
                     "item_error", "bad_json", "expired", "hang"]
@@ -73,7 +73,9 @@ def answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) 
     return Response(orjson.dumps(body), status, headers, media_type="application/json")
 
 
-class FakeArk:
+class FakeArk(ServedApi):
+    api_path = "/api/v3"
+
     def __init__(self, api_key: str = ARK_KEY, name: str = "fake-ark") -> None:
         self.api_key = api_key
         self.requests: list[Recorded] = []
@@ -82,25 +84,9 @@ class FakeArk:
         self.downloads = 0
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self.server = ThreadedServer(Starlette(routes=[
+        super().__init__(ThreadedServer(Starlette(routes=[
             Route("/api/v3/images/generations", self.generate, methods=["POST"]),
-            Route("/files/{name}", self.file, methods=["GET"])]), name)
-        self.origin = self.base_url = ""
-
-    def __enter__(self) -> FakeArk:
-        self._closing.clear()
-        self.origin = self.server.start()
-        self.base_url = f"{self.origin}/api/v3"
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._closing.set()
-        self.server.stop()
-
-    @property
-    def last(self) -> Recorded:
-        return self.requests[-1]
+            Route("/files/{name}", self.file, methods=["GET"])]), name))
 
     @property
     def bodies(self) -> list[dict[str, Any]]:

@@ -87,6 +87,11 @@ class FakeDashScope(Served):
             Route("/files/{name}", self.file, methods=["GET"])]), "fake-dashscope")
 
     @property
+    def base_url(self) -> str:
+        """A channel's ``base_url``: the origin (DashScope's paths start at ``/api/v1``)."""
+        return self.origin
+
+    @property
     def last(self) -> Recorded:
         return next(r for r in reversed(self.requests) if r.method == "POST")
 

@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.fakes.openai_upstream import Recorded, RecordedFile, encode_image
-from tests.fakes.server import ThreadedServer
+from tests.fakes.server import ServedApi, ThreadedServer
 
 FaultKind = Literal["rate_limit", "server", "unavailable", "hang", "bad_json", "refusal", "bad_key"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
@@ -47,8 +47,9 @@ def answer(status: int, body: Any, media_type: str = "application/json", headers
     return Response(content, status, headers, media_type=media_type)
 
 
-class ImagesApiFake:
+class ImagesApiFake(ServedApi):
     name = "fake-images-api"
+    api_path = "/v1"
     retry_after = "3"
 
     def __init__(self, api_key: str) -> None:
@@ -59,27 +60,11 @@ class ImagesApiFake:
         self.files: dict[str, tuple[bytes, str]] = {}
         self._faults: deque[FaultKind] = deque()
         self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self.server = ThreadedServer(Starlette(routes=[*self.routes(), Route("/files/{name}", self._file)]),
-                                     self.name)
-        self.origin = self.base_url = ""
+        super().__init__(ThreadedServer(Starlette(routes=[*self.routes(), Route("/files/{name}", self._file)]),
+                                        self.name))
 
     def routes(self) -> list[Route]:
         raise NotImplementedError
-
-    def __enter__(self) -> ImagesApiFake:
-        self._closing.clear()
-        self.origin = self.server.start()
-        self.base_url = f"{self.origin}/v1"
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._closing.set()
-        self.server.stop()
-
-    @property
-    def last(self) -> Recorded:
-        return self.requests[-1]
 
     def reset(self) -> None:
         with self._lock:

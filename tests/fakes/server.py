@@ -5,13 +5,16 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from tests.fakes.openai_upstream import Recorded
 
 
 class ThreadedServer:
@@ -67,6 +70,33 @@ class Served:
 
     def __exit__(self, *exc_info: object) -> None:
         self.server.stop()
+
+
+class ServedApi(Served):
+    """A fake vendor API that records its requests: ``base_url`` is its origin and ``api_path`` (what a channel is
+    given), ``last`` is the latest request, and ``_closing`` is set while it stops, to cut a hanging answer short."""
+
+    api_path = ""
+    requests: list[Recorded]
+
+    def __init__(self, server: ThreadedServer) -> None:
+        self.server = server
+        self._closing = threading.Event()
+        self.origin = self.base_url = ""
+
+    def __enter__(self) -> Self:
+        self._closing.clear()
+        super().__enter__()
+        self.base_url = f"{self.origin}{self.api_path}"
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._closing.set()
+        super().__exit__(*exc_info)
+
+    @property
+    def last(self) -> Recorded:
+        return self.requests[-1]
 
 
 class Sink(Served):
