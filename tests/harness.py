@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import asyncpg
 import httpx
@@ -48,6 +48,10 @@ SETTING_PREFIXES = ("IMAGEGATE_", "OPENAI_", "BFL_", "FAL_", *_provider_variable
 # One upstream, no retries: each upstream fault reaches the client, so its mapping can be checked
 # (failover and Retry-After rests are tested with several upstreams in test_failover.py).
 SINGLE_CHANNEL_ENV = {"IMAGEGATE_MAX_ATTEMPTS": "1", "IMAGEGATE_RETRY_AFTER_MAX": "0"}
+# Retries that keep a test quick: three attempts with a short backoff, a Retry-After rest of at most a second,
+# a 2 s upstream timeout, and a channel that is not cooled down by the faults a test injects.
+FAST_RETRY_ENV = {"IMAGEGATE_RETRY_BACKOFF": "0.01", "IMAGEGATE_MAX_ATTEMPTS": "3", "IMAGEGATE_RETRY_AFTER_MAX": "1",
+                  "IMAGEGATE_ALLOWED_FAILS": "100", "IMAGEGATE_UPSTREAM_TIMEOUT": "2"}
 
 
 def free_port() -> int:
@@ -128,6 +132,22 @@ def running(data_dir: Path, extra_env: dict[str, str], config: Path | None = Non
         yield gateway
     finally:
         stop_gateway(gateway)
+
+
+class Resettable(Protocol):
+    """A fake upstream that forgets its requests and queued faults on ``reset()``."""
+
+    def reset(self) -> None: ...
+
+
+@contextmanager
+def fresh_client(gateway: Gateway, *fakes: Resettable, key: str = MASTER) -> Iterator[openai.OpenAI]:
+    """An SDK client of ``gateway`` (with ``key``) after resetting ``fakes`` and the gateway's channel health."""
+    for fake in fakes:
+        fake.reset()
+    gateway.reset_channels()
+    with gateway.client(key) as sdk:
+        yield sdk
 
 
 def openai_env(fake: FakeOpenAI) -> dict[str, str]:

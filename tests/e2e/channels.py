@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from tests.e2e.helpers import wait_for
-from tests.fakes.openai_upstream import FakeOpenAI
 from tests.harness import Gateway
 
 IMAGE_MODELS = ("gpt-image-1", "dall-e-2", "dall-e-3")
@@ -28,8 +27,19 @@ def toml_value(value: Any) -> str:
     return str(value)
 
 
-def channel(name: str, fake: FakeOpenAI, models: Any = IMAGE_MODELS, **fields: Any) -> str:
-    """One ``[[channels]]`` table for ``fake``."""
+class Upstream(Protocol):
+    """What a channel needs of a fake upstream: where it serves the API and the key it takes."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def api_key(self) -> str: ...
+
+
+def channel(name: str, fake: Upstream, models: Any = IMAGE_MODELS, **fields: Any) -> str:
+    """One ``[[channels]]`` table for ``fake``; ``fields`` add keys (``provider``, ``priority``, ...) or override
+    ``base_url`` and ``api_key``."""
     values = {"name": name, "base_url": fake.base_url, "api_key": fake.api_key, "models": list(models)
               if isinstance(models, tuple) else models, **fields}
     return "[[channels]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in values.items())
@@ -48,6 +58,14 @@ def channel_state(gateway: Gateway, name: str) -> dict[str, Any]:
         response = http.get(f"/admin/channels/{name}")
     assert response.status_code == 200, response.text
     state: dict[str, Any] = response.json()
+    return state
+
+
+def only_channel(gateway: Gateway) -> dict[str, Any]:
+    """The admin view of the gateway's one channel."""
+    with gateway.http() as http:
+        (state,) = http.get("/admin/channels").json()["data"]
+    assert isinstance(state, dict), state
     return state
 
 
@@ -94,6 +112,22 @@ def charges(gateway: Gateway, request_id: str) -> list[tuple[int, int]]:
     with sqlite3.connect(gateway.data_dir / "imagegate.db") as db:
         rows = db.execute("select status, price_micros from usage where request_id = ?", (request_id,)).fetchall()
     return [(int(status), int(price)) for status, price in rows]
+
+
+def named_key(gateway: Gateway, name: str) -> str:
+    """A new key called ``name`` (the admin usage report finds its rows by that name)."""
+    with gateway.http() as http:
+        key: str = http.post("/admin/keys", json={"name": name}).json()["key"]
+    return key
+
+
+def usage_line(gateway: Gateway, key_name: str, model: str) -> dict[str, Any]:
+    """The one line for ``model`` in the admin usage report, by model, of the key called ``key_name``."""
+    with gateway.http() as http:
+        report = http.get("/admin/usage", params={"by": "model", "key": key_name}).json()
+    (line,) = [row for row in report["data"] if row["group"] == model]
+    assert isinstance(line, dict), line
+    return line
 
 
 def reload(gateway: Gateway) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from PIL import Image
 
 from tests.factories import png_bytes
 from tests.fakes.acme_upstream import FakeAcme
-from tests.harness import SINGLE_CHANNEL_ENV, Gateway, running
+from tests.harness import SINGLE_CHANNEL_ENV, Gateway, fresh_client, running
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +33,7 @@ def acme_gateway(acme: FakeAcme, tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture
 def client(acme_gateway: Gateway, acme: FakeAcme) -> Iterator[openai.OpenAI]:
-    acme.reset()
-    acme_gateway.reset_channels()
-    with acme_gateway.client() as sdk:
+    with fresh_client(acme_gateway, acme) as sdk:
         yield sdk
 
 

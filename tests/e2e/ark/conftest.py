@@ -9,8 +9,9 @@ from pathlib import Path
 import openai
 import pytest
 
+from tests.e2e.channels import channel, write_config
 from tests.fakes.ark_upstream import FakeArk
-from tests.harness import Gateway, running
+from tests.harness import FAST_RETRY_ENV, Gateway, fresh_client, running
 
 BACKUP_KEY = "9d8c7b6a-5f4e-4d3c-8b2a-0f1e2d3c4b5a"
 
@@ -30,9 +31,7 @@ def backup() -> Iterator[FakeArk]:
 @pytest.fixture(scope="session")
 def ark_gateway(ark: FakeArk, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     data_dir = Path(tmp_path_factory.mktemp("ark-gateway"))
-    env = {"ARK_API_KEY": ark.api_key, "ARK_BASE_URL": ark.base_url, "IMAGEGATE_RETRY_BACKOFF": "0.01",
-           "IMAGEGATE_MAX_ATTEMPTS": "3", "IMAGEGATE_RETRY_AFTER_MAX": "1", "IMAGEGATE_ALLOWED_FAILS": "100",
-           "IMAGEGATE_UPSTREAM_TIMEOUT": "2",
+    env = {"ARK_API_KEY": ark.api_key, "ARK_BASE_URL": ark.base_url, **FAST_RETRY_ENV,
            "IMAGEGATE_DATABASE_URL": f"sqlite+aiosqlite:///{data_dir / 'imagegate.db'}"}
     with running(data_dir, env) as gateway:
         yield gateway
@@ -42,39 +41,22 @@ def ark_gateway(ark: FakeArk, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def pair_gateway(ark: FakeArk, backup: FakeArk, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     """``ark-main`` (priority 1) on the first fake, ``ark-backup`` on the second, BytePlus-style model ids."""
     data_dir = Path(tmp_path_factory.mktemp("ark-pair"))
-    config = data_dir / "imagegate.toml"
-    config.write_text(f'''retry_backoff = 0.01
-[[channels]]
-name = "ark-main"
-provider = "ark"
-base_url = "{ark.base_url}"
-api_key = "{ark.api_key}"
-models = {{"seedream-4.5" = "seedream-4-5-251128"}}
-priority = 1
-
-[[channels]]
-name = "ark-backup"
-provider = "ark"
-base_url = "{backup.base_url}"
-api_key = "{backup.api_key}"
-models = {{"seedream-4.5" = "doubao-seedream-4-5-251128"}}
-''')
+    config = write_config(
+        data_dir / "imagegate.toml",
+        channel("ark-main", ark, {"seedream-4.5": "seedream-4-5-251128"}, provider="ark", priority=1),
+        channel("ark-backup", backup, {"seedream-4.5": "doubao-seedream-4-5-251128"}, provider="ark"),
+        retry_backoff=0.01)
     with running(data_dir, {"IMAGEGATE_RETRY_AFTER_MAX": "1", "IMAGEGATE_ALLOWED_FAILS": "100"}, config) as gateway:
         yield gateway
 
 
 @pytest.fixture
 def client(ark_gateway: Gateway, ark: FakeArk) -> Iterator[openai.OpenAI]:
-    ark.reset()
-    ark_gateway.reset_channels()
-    with ark_gateway.client() as sdk:
+    with fresh_client(ark_gateway, ark) as sdk:
         yield sdk
 
 
 @pytest.fixture
 def pair_client(pair_gateway: Gateway, ark: FakeArk, backup: FakeArk) -> Iterator[openai.OpenAI]:
-    ark.reset()
-    backup.reset()
-    pair_gateway.reset_channels()
-    with pair_gateway.client() as sdk:
+    with fresh_client(pair_gateway, ark, backup) as sdk:
         yield sdk

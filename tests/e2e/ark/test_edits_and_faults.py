@@ -8,6 +8,7 @@ import base64
 import openai
 import pytest
 
+from tests.e2e.channels import only_channel
 from tests.e2e.helpers import api_error, decode, image_file, raised
 from tests.factories import png_bytes
 from tests.fakes.ark_upstream import FakeArk
@@ -129,8 +130,7 @@ def test_a_refused_key_disables_the_channel(client: openai.OpenAI, ark: FakeArk,
     ark.fail_next("bad_key")
     failure = raised(lambda: client.images.generate(model="seedream-4.0", prompt="p"))
     api_error(failure, 502, param=None, code="upstream_auth_error", hidden=(ark.api_key,))
-    with ark_gateway.http() as http:
-        (channel,) = http.get("/admin/channels").json()["data"]
+    channel = only_channel(ark_gateway)
     assert channel["name"] == "ark" and channel["state"] == "disabled" and len(ark.requests) == 1
 
 

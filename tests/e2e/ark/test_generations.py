@@ -9,6 +9,7 @@ from typing import Any
 import openai
 import pytest
 
+from tests.e2e.channels import named_key
 from tests.e2e.helpers import api_error, decode, fetch, raised
 from tests.e2e.ledger_tools import wait_for_rows
 from tests.fakes.ark_upstream import FakeArk
@@ -110,9 +111,7 @@ def test_n_fans_out_one_image_per_call(client: openai.OpenAI, ark: FakeArk, resp
 
 @pytest.mark.parametrize("model", sorted(PRICES))
 def test_the_answer_s_price_is_the_ledger_s(client: openai.OpenAI, ark_gateway: Gateway, model: str) -> None:
-    with ark_gateway.http() as http:
-        key = http.post("/admin/keys", json={"name": f"ark-{model}"}).json()["key"]
-    with ark_gateway.client(key) as own:
+    with ark_gateway.client(named_key(ark_gateway, f"ark-{model}")) as own:
         raw = own.images.with_raw_response.generate(model=model, prompt="p", n=2)
     result = raw.parse()
     expected = 2 * PRICES[model]

@@ -8,6 +8,7 @@ import base64
 import openai
 import pytest
 
+from tests.e2e.channels import only_channel
 from tests.e2e.helpers import api_error, decode, image_file, raised
 from tests.factories import png_bytes
 from tests.fakes.dashscope_upstream import FakeDashScope
@@ -127,8 +128,7 @@ def test_a_refused_key_disables_the_channel(client: openai.OpenAI, dashscope: Fa
     dashscope.fail_next("bad_key")
     failure = raised(lambda: client.images.generate(model="qwen-image-max", prompt="p"))
     api_error(failure, 502, param=None, code="upstream_auth_error", hidden=(dashscope.api_key,))
-    with dashscope_gateway.http() as http:
-        (channel,) = http.get("/admin/channels").json()["data"]
+    channel = only_channel(dashscope_gateway)
     assert channel["state"] == "disabled" and len(dashscope.posts) == 1
 
 

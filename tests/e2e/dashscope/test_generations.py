@@ -9,6 +9,7 @@ import openai
 import pytest
 
 from imagegate.providers.dashscope.models import PIXELS
+from tests.e2e.channels import named_key, usage_line
 from tests.e2e.helpers import api_error, decode, fetch, raised
 from tests.fakes.dashscope_upstream import FakeDashScope
 from tests.harness import Gateway
@@ -122,17 +123,13 @@ def test_url_answers_are_our_own_links(client: openai.OpenAI, dashscope: FakeDas
 
 
 def test_the_ledger_price_is_the_answer_s_cost(client: openai.OpenAI, dashscope_gateway: Gateway) -> None:
-    with dashscope_gateway.http() as http:
-        key = http.post("/admin/keys", json={"name": "qwen-price"}).json()["key"]
-    with dashscope_gateway.client(key) as own:
+    with dashscope_gateway.client(named_key(dashscope_gateway, "qwen-price")) as own:
         raw = own.images.with_raw_response.generate(model="qwen-image-2.0-pro", prompt="p", n=2, size="1024x1024")
     result = raw.parse()
     assert result.usage is not None
     assert (result.usage.model_extra or {})["cost_usd"] == pytest.approx(0.15)
     assert float(raw.headers["x-imagegate-cost"]) == pytest.approx(0.15)
-    with dashscope_gateway.http() as http:
-        report = http.get("/admin/usage", params={"by": "model", "key": "qwen-price"}).json()
-    (line,) = [row for row in report["data"] if row["group"] == "qwen-image-2.0-pro"]
+    line = usage_line(dashscope_gateway, "qwen-price", "qwen-image-2.0-pro")
     assert line["cost_usd"] == pytest.approx(0.15) and line["images"] == 2
 
 

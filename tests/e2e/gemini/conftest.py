@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from tests.fakes.gemini_upstream import FakeGemini, FakeVertex
-from tests.harness import Gateway, running
+from tests.harness import FAST_RETRY_ENV, Gateway, fresh_client, running
 
 PROJECT = "imagegate-test-project"
 
@@ -29,9 +29,7 @@ def vertex() -> Iterator[FakeVertex]:
 
 @pytest.fixture(scope="session")
 def gemini_gateway(gemini: FakeGemini, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    env = {"GEMINI_API_KEY": gemini.api_key, "GEMINI_BASE_URL": gemini.origin, "IMAGEGATE_RETRY_BACKOFF": "0.01",
-           "IMAGEGATE_MAX_ATTEMPTS": "3", "IMAGEGATE_RETRY_AFTER_MAX": "1", "IMAGEGATE_ALLOWED_FAILS": "100",
-           "IMAGEGATE_UPSTREAM_TIMEOUT": "2"}
+    env = {"GEMINI_API_KEY": gemini.api_key, "GEMINI_BASE_URL": gemini.origin, **FAST_RETRY_ENV}
     with running(tmp_path_factory.mktemp("gemini-gateway"), env) as gateway:
         yield gateway
 
@@ -78,16 +76,11 @@ deprecated = 2026-08-17
 
 @pytest.fixture
 def client(gemini_gateway: Gateway, gemini: FakeGemini) -> Iterator[openai.OpenAI]:
-    gemini.reset()
-    gemini_gateway.reset_channels()
-    with gemini_gateway.client() as sdk:
+    with fresh_client(gemini_gateway, gemini) as sdk:
         yield sdk
 
 
 @pytest.fixture
 def vertex_client(vertex_gateway: Gateway, gemini: FakeGemini, vertex: FakeVertex) -> Iterator[openai.OpenAI]:
-    gemini.reset()
-    vertex.reset()
-    vertex_gateway.reset_channels()
-    with vertex_gateway.client() as sdk:
+    with fresh_client(vertex_gateway, gemini, vertex) as sdk:
         yield sdk

@@ -8,6 +8,7 @@ import base64
 import openai
 import pytest
 
+from tests.e2e.channels import only_channel
 from tests.e2e.helpers import api_error, decode, image_file, raised
 from tests.factories import png_bytes
 from tests.fakes.gemini_answers import LEAKED_KEY
@@ -102,8 +103,7 @@ def test_a_refused_key_disables_the_channel(client: openai.OpenAI, gemini: FakeG
     gemini.fail_next("permission")
     failure = raised(lambda: client.images.generate(model="gemini-2.5-flash-image", prompt="p"))
     api_error(failure, 502, param=None, code="upstream_auth_error", hidden=(gemini.api_key, LEAKED_KEY))
-    with gemini_gateway.http() as http:
-        (channel,) = http.get("/admin/channels").json()["data"]
+    channel = only_channel(gemini_gateway)
     assert channel["state"] == "disabled" and len(gemini.requests) == 1
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import openai
 import pytest
 
+from tests.e2e.channels import named_key
 from tests.e2e.helpers import api_error, decode, fetch, raised
 from tests.fakes.gemini_models import MODELS
 from tests.fakes.gemini_upstream import FakeGemini
@@ -129,9 +130,7 @@ def test_url_answers_are_our_own_links(client: openai.OpenAI) -> None:
 
 def test_usage_and_price_follow_the_upstream_s_counts(client: openai.OpenAI, gemini_gateway: Gateway,
                                                       gemini: FakeGemini) -> None:
-    with gemini_gateway.http() as http:
-        key = http.post("/admin/keys", json={"name": "gemini-price"}).json()["key"]
-    with gemini_gateway.client(key) as own:
+    with gemini_gateway.client(named_key(gemini_gateway, "gemini-price")) as own:
         raw = own.images.with_raw_response.generate(model="gemini-3-pro-image", prompt="a fox",
                                                      extra_body={"image_size": "4K"})
     result = raw.parse()

@@ -9,9 +9,10 @@ import openai
 import pytest
 from PIL import Image
 
+from tests.e2e.channels import only_channel
 from tests.e2e.helpers import api_error, image_file, mask, raised
 from tests.fakes.recraft_upstream import FakeRecraft
-from tests.harness import Gateway
+from tests.harness import Gateway, fresh_client
 
 
 def test_an_edit_without_a_mask_is_image_to_image(client: openai.OpenAI, recraft: FakeRecraft) -> None:
@@ -74,18 +75,13 @@ def test_a_wrong_key_disables_the_channel(client: openai.OpenAI, recraft: FakeRe
     recraft.fail_next("bad_key")
     failure = raised(lambda: client.images.generate(model="recraftv4_1", prompt="p"))
     api_error(failure, 502, param=None, code="upstream_auth_error", hidden=(recraft.api_key,))
-    with recraft_gateway.http() as http:
-        (channel,) = http.get("/admin/channels").json()["data"]
-    assert channel["state"] == "disabled"
+    assert only_channel(recraft_gateway)["state"] == "disabled"
 
 
 def test_a_failing_channel_fails_over_to_the_second(failover_gateway: Gateway, recraft: FakeRecraft,
                                                     backup: FakeRecraft) -> None:
-    recraft.reset()
-    backup.reset()
-    failover_gateway.reset_channels()
-    recraft.fail_next("server")
-    with failover_gateway.client() as sdk:
+    with fresh_client(failover_gateway, recraft, backup) as sdk:
+        recraft.fail_next("server")
         raw = sdk.images.with_raw_response.generate(model="recraftv4_1", prompt="p")
     assert len(raw.parse().data) == 1 and len(recraft.requests) == 1 and len(backup.requests) == 1
     assert backup.last.headers["authorization"] == f"Bearer {backup.api_key}"

@@ -9,10 +9,11 @@ import httpx
 import openai
 import pytest
 
+from tests.e2e.channels import named_key, usage_line
 from tests.e2e.helpers import api_error, fetch, raised
 from tests.fakes.images_api_fake import SVG
 from tests.fakes.recraft_upstream import FakeRecraft
-from tests.harness import Gateway
+from tests.harness import Gateway, fresh_client
 
 
 def sent(fake: FakeRecraft) -> dict[str, object]:
@@ -92,16 +93,10 @@ def test_vector_results_are_svg_served_as_a_sandboxed_download(client: openai.Op
 
 
 def test_price_in_the_answer_and_the_ledger(recraft_gateway: Gateway, recraft: FakeRecraft) -> None:
-    recraft.reset()
-    recraft_gateway.reset_channels()
-    with recraft_gateway.http() as http:
-        key = http.post("/admin/keys", json={"name": "recraft-price"}).json()["key"]
-    with recraft_gateway.client(key) as own:
+    with fresh_client(recraft_gateway, recraft, key=named_key(recraft_gateway, "recraft-price")) as own:
         result = own.images.generate(model="recraftv4_pro", prompt="p", n=2, response_format="b64_json")
     assert result.usage is not None and (result.usage.model_extra or {})["cost_usd"] == pytest.approx(0.50)
-    with recraft_gateway.http() as http:
-        report = http.get("/admin/usage", params={"by": "model", "key": "recraft-price"}).json()
-    (line,) = [row for row in report["data"] if row["group"] == "recraftv4_pro"]
+    line = usage_line(recraft_gateway, "recraft-price", "recraftv4_pro")
     assert line["cost_usd"] == pytest.approx(0.50) and line["images"] == 2
     assert recraft.answers[-1]["credits"] == 500
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import openai
 import pytest
 
+from tests.e2e.channels import named_key, only_channel, usage_line
 from tests.e2e.helpers import api_error, decode, fetch, image_file, mask, raised
 from tests.fakes.xai_upstream import FakeXAI
-from tests.harness import Gateway
+from tests.harness import Gateway, fresh_client
 
 
 def sent(fake: FakeXAI) -> dict[str, object]:
@@ -100,32 +101,21 @@ def test_a_wrong_key_disables_the_channel(client: openai.OpenAI, xai: FakeXAI, x
     xai.fail_next("bad_key")
     failure = raised(lambda: client.images.generate(model="grok-imagine-image", prompt="p"))
     api_error(failure, 502, param=None, code="upstream_auth_error", hidden=(xai.api_key, "console.x.ai"))
-    with xai_gateway.http() as http:
-        (channel,) = http.get("/admin/channels").json()["data"]
-    assert channel["state"] == "disabled"
+    assert only_channel(xai_gateway)["state"] == "disabled"
 
 
 def test_a_failing_channel_fails_over_to_the_second(failover_gateway: Gateway, xai: FakeXAI, backup: FakeXAI) -> None:
-    xai.reset()
-    backup.reset()
-    failover_gateway.reset_channels()
-    xai.fail_next("unavailable")
-    with failover_gateway.client() as sdk:
+    with fresh_client(failover_gateway, xai, backup) as sdk:
+        xai.fail_next("unavailable")
         result = sdk.images.generate(model="grok-imagine-image", prompt="p")
     assert len(result.data) == 1 and len(xai.requests) == 1 and len(backup.requests) == 1
 
 
 def test_price_in_the_answer_and_the_ledger(xai_gateway: Gateway, xai: FakeXAI) -> None:
-    xai.reset()
-    xai_gateway.reset_channels()
-    with xai_gateway.http() as http:
-        key = http.post("/admin/keys", json={"name": "xai-price"}).json()["key"]
-    with xai_gateway.client(key) as own:
+    with fresh_client(xai_gateway, xai, key=named_key(xai_gateway, "xai-price")) as own:
         result = own.images.generate(model="grok-imagine-image-quality", prompt="p", n=3)
     assert result.usage is not None and (result.usage.model_extra or {})["cost_usd"] == pytest.approx(0.135)
-    with xai_gateway.http() as http:
-        report = http.get("/admin/usage", params={"by": "model", "key": "xai-price"}).json()
-    (line,) = [row for row in report["data"] if row["group"] == "grok-imagine-image-quality"]
+    line = usage_line(xai_gateway, "xai-price", "grok-imagine-image-quality")
     assert line["cost_usd"] == pytest.approx(0.135) and line["images"] == 3
 
 
