@@ -64,10 +64,10 @@ class Services:
             await self.jobs.worker.close()
         else:
             await self.jobs.queue.close()
-        for delivery in self.jobs.deliveries:
-            delivery.cancel()
-        for task in self.tasks:
+        stopping = [*self.jobs.deliveries, *self.tasks]
+        for task in stopping:
             task.cancel()
+        await asyncio.gather(*stopping, return_exceptions=True)  # none may still use the database it closes
         await self.detached.drain(self.settings.deadline)
         await self.usage.close()
         await self.limiter.window.aclose()

@@ -59,6 +59,7 @@ class Reloader:
     async def close(self) -> None:
         for task in self.tasks:
             task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         for router in (self.live.current.router, *self.retired):
             await router.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,26 @@ async def test_without_a_loader_reload_rebuilds_from_the_same_settings(data_dir:
     async with app.router.lifespan_context(app):
         path.write_text(channel("two"))
         assert (await app.state.services.reloader.reload())["channels"] == ["one"]
+
+
+async def test_shutdown_ends_every_task_the_gateway_started_before_it_closes_the_database(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGEGATE_JOB_WORKERS", "2")
+    path = write(data_dir, channel("one"))
+    app = create_app(load_settings(path))
+    before = asyncio.all_tasks()
+    still_running: list[asyncio.Task[object]] = []
+    async with app.router.lifespan_context(app):
+        services: Services = app.state.services
+        await services.reloader.reload()  # retires the first router in a task of its own
+        started = asyncio.all_tasks() - before
+        assert {"job-worker", "sweep", "usage-writer"} <= {task.get_name() for task in started}
+        close = services.db.close
+
+        async def closing() -> None:  # what still runs when the database goes (a query then never ends)
+            still_running.extend(task for task in started if not task.done())
+            await close()
+
+        monkeypatch.setattr(services.db, "close", closing)
+    assert still_running == []
+    assert [task for task in started if not task.done()] == []

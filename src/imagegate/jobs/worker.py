@@ -144,9 +144,7 @@ class Worker:
 
     async def close(self) -> None:
         self.closing = True
-        if self.loop is not None:
-            self.loop.cancel()
-        tasks = [task for task, _ in self.running.values()]
+        tasks = [task for task, _ in self.running.values()] + ([self.loop] if self.loop is not None else [])
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

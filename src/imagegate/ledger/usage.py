@@ -114,3 +114,4 @@ class UsageRecorder:
             log.error("shutting down with %d usage rows unwritten (database unavailable)",
                       self.queue.qsize() + self.writing)
         self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
