@@ -77,7 +77,7 @@ def create_app_from_env() -> FastAPI:
     loader = SettingsLoader.at_start()
     settings = loader()
     try:
-        check(settings.database_url, settings.redis_url)
+        check(settings.database_url, settings.redis_url, settings.storage_url)
     except MissingExtra as exc:
         raise SystemExit(f"imagegate: {exc}") from None
     return create_app(settings, loader)

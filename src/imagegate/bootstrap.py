@@ -33,7 +33,8 @@ from .pipeline import Pipeline
 from .providers.registry import Registry
 from .ratelimit import LocalWindow, RateLimiter, RedisWindow
 from .routing import Live, build_routing, field_table
-from .store import LocalStore, ResultStore, Signer
+from .store import ResultStore, Signer
+from .store.choose import Stores, open_stores
 from .store.signing import load_secret
 
 
@@ -88,10 +89,11 @@ async def job_queue(settings: Settings) -> JobQueue:
     return queue
 
 
-async def _jobs(settings: Settings, db: Database, signer: Signer) -> Jobs:
-    return Jobs(JobStore(db, settings.job_ttl, settings.job_lease), LocalStore(settings.data_dir / "job-results"),
-                settings.data_dir / "jobs", await job_queue(settings),
-                Notifier(settings.webhook_secret, settings.webhook_allow_hosts, settings.webhook_timeout), signer)
+async def _jobs(settings: Settings, db: Database, stores: Stores) -> Jobs:
+    return Jobs(JobStore(db, settings.job_ttl, settings.job_lease), stores.job_results, settings.data_dir / "jobs",
+                await job_queue(settings),
+                Notifier(settings.webhook_secret, settings.webhook_allow_hosts, settings.webhook_timeout),
+                stores.job_links)
 
 
 async def start(settings: Settings, load: Loader | None = None, environ: Mapping[str, str] | None = None) -> Services:
@@ -110,12 +112,13 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
     usage.start()
     billing = Billing(db, lambda: live.current.prices, usage, Budgets(db),
                       Idempotency(db, settings.reservation_ttl))
-    store = LocalStore(settings.data_dir / "results")
     signer = Signer(load_secret(settings.data_dir, settings.secret), settings.url_ttl, settings.base_url)
+    stores = open_stores(settings, signer, environ)
+    store = stores.results
     auth = Authenticator(keys, settings.master_key, settings.key_cache_ttl)
     admission = Admission(live, fields, settings.default_model, settings.max_image_pixels)
-    pipeline = Pipeline(Dispatcher(live, metrics), store, signer, billing)
-    jobs = await _jobs(settings, db, signer)
+    pipeline = Pipeline(Dispatcher(live, metrics), store, stores.links, billing)
+    jobs = await _jobs(settings, db, stores)
     services = Services(settings, fields, live, admission, db, keys, auth, _limiter(settings), usage, billing, store,
                         signer, metrics, pipeline, jobs, Detached(),
                         Reloader(load or (lambda: settings), registry, environ, live))
@@ -123,5 +126,5 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
         jobs.worker = Worker(jobs.store, jobs.queue, JobRunner(admission, auth, pipeline, jobs), jobs.finished,
                              settings.job_workers, settings.job_poll)
         jobs.worker.start()
-    services.tasks.append(asyncio.create_task(sweep_forever(settings, store, billing, jobs), name="sweep"))
+    services.tasks.append(asyncio.create_task(sweep_forever(settings, store, billing, jobs, db), name="sweep"))
     return services

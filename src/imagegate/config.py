@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -175,6 +175,8 @@ class Settings(BaseSettings):
     upstream_timeout: float = Field(600.0, gt=0)
     key_cache_ttl: float = Field(2.0, ge=0)
     redis_url: str | None = None
+    storage_url: str | None = None
+    links: Literal["signed", "presigned"] = "signed"
     reservation_ttl: float = Field(3600.0, gt=0)
     sweep_interval: float = Field(300.0, gt=0)
     max_attempts: int = Field(3, ge=1, le=10)
@@ -204,6 +206,25 @@ class Settings(BaseSettings):
     channels: list[ChannelConfig] = []
     models: dict[str, ModelOverride] = {}
     prices: dict[str, PriceConfig] = {}
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        """``file://<dir>`` or ``s3://<bucket>[/<prefix>]`` (see :mod:`imagegate.store.choose`)."""
+        if value is None:
+            return None
+        if value.startswith("file://") and len(value) > len("file://"):
+            return value
+        if value.startswith("s3://") and value[len("s3://"):].split("/", 1)[0]:
+            return value
+        raise ValueError("storage_url (IMAGEGATE_STORAGE_URL) must be file://<dir> or s3://<bucket>[/<prefix>]")
+
+    @model_validator(mode="after")
+    def _presigned_needs_s3(self) -> Settings:
+        if self.links == "presigned" and not (self.storage_url or "").startswith("s3://"):
+            raise ValueError("links = 'presigned' (IMAGEGATE_LINKS) needs an s3:// storage_url "
+                             "(IMAGEGATE_STORAGE_URL): a local results folder has no presigned links")
+        return self
 
     @classmethod
     def settings_customise_sources(

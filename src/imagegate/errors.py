@@ -13,11 +13,13 @@ traceback in the body (the traceback goes to the log).
     ├── NotFound                404 (model_not_found, ...)
     ├── Conflict                409 (idempotency_key_reused, idempotency_key_in_use, name_taken)
     ├── PayloadTooLarge         413 (param names the part)
+    ├── RangeNotSatisfiable     416 range_not_satisfiable (a result link's Range; imagegate.store.ranges)
     ├── RateLimited             429 rate_limit_exceeded (+ Retry-After)
     │   └── InsufficientQuota   429 insufficient_quota (the key's budget)
     ├── ClientClosed            499 client_closed_request (logged; nobody is left to read it)
     ├── UpstreamError           502 upstream_error / upstream_auth_error
     ├── ServiceUnavailable      503 (no_channel_available, database_unavailable, rate_limiter_unavailable)
+    │   └── StorageUnavailable  503 storage_unavailable (the result store; imagegate.store.base)
     └── UpstreamTimeout         504 upstream_timeout
         └── DeadlinePassed      504 deadline_exceeded (imagegate.policy)
 

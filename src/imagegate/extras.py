@@ -2,7 +2,8 @@
 
 ``pip install -e .`` runs the gateway on SQLite, in one process. ``imagegate[postgres]`` brings
 ``asyncpg`` (``IMAGEGATE_DATABASE_URL=postgresql+asyncpg://...``), ``imagegate[redis]`` brings
-``redis`` (``IMAGEGATE_REDIS_URL``), ``imagegate[google]`` brings ``google-auth`` (a Google Cloud channel
+``redis`` (``IMAGEGATE_REDIS_URL``), ``imagegate[s3]`` brings ``obstore`` (``IMAGEGATE_STORAGE_URL=s3://...``),
+``imagegate[google]`` brings ``google-auth`` (a Google Cloud channel
 with a service-account ``credentials_file``). They are imported only where they are used, through
 :func:`require`; a setting that needs one that isn't installed stops the gateway and the CLI
 with :class:`MissingExtra`, one line naming the extra to install.
@@ -13,7 +14,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-EXTRA = {"asyncpg": "postgres", "redis": "redis", "google": "google"}  # package → the extra that installs it
+# package → the extra that installs it
+EXTRA = {"asyncpg": "postgres", "redis": "redis", "google": "google", "obstore": "s3"}
 DRIVERS = {"asyncpg"}  # SQLAlchemy drivers (the ``+driver`` of a database URL) that come with an extra
 
 
@@ -46,9 +48,16 @@ def redis_client() -> ModuleType:
     return require("redis.asyncio", "redis_url (IMAGEGATE_REDIS_URL)")
 
 
-def check(database_url: str | None, redis_url: str | None) -> None:
+def s3_client() -> ModuleType:
+    """``obstore``, or :class:`MissingExtra` naming ``imagegate[s3]``."""
+    return require("obstore", "storage_url (IMAGEGATE_STORAGE_URL=s3://...)")
+
+
+def check(database_url: str | None, redis_url: str | None, storage_url: str | None = None) -> None:
     """:class:`MissingExtra` if a configured URL needs a package that isn't installed."""
     if database_url:
         database_driver(database_url)
     if redis_url:
         redis_client()
+    if storage_url and storage_url.startswith("s3://"):
+        s3_client()

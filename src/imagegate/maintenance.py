@@ -3,19 +3,24 @@
 A reload re-reads the configuration through the loader the app factory handed over, builds a
 new routing (channels, models, prices, failover policy) and swaps it in whole; requests already
 running finish on the old one, whose clients are closed once its last request is over. The
-sweep deletes expired result files and jobs and releases stale budget holds.
+sweep deletes expired results (from the local folder or the bucket) and jobs and releases stale budget
+holds, on one node of a fleet at a time (:func:`one_node`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
+
+from sqlalchemy import text
 
 from .billing import Billing
 from .config import Settings
 from .jobs import Jobs
+from .ledger import Database
 from .providers.registry import Registry
 from .router import Router
 from .routing import Live, build_routing
@@ -23,6 +28,7 @@ from .store import ResultStore
 
 log = logging.getLogger("imagegate")
 Loader = Callable[[], Settings]
+SWEEP_LOCK = 0x696D_6167_6573_7770  # the PostgreSQL advisory lock key of the sweep ("imageswp")
 
 
 class Reloader:
@@ -64,18 +70,37 @@ class Reloader:
             await router.close()
 
 
-async def sweep_forever(settings: Settings, store: ResultStore, billing: Billing, jobs: Jobs) -> None:
+@asynccontextmanager
+async def one_node(db: Database) -> AsyncIterator[bool]:
+    """Whether this node is the one that sweeps now: a PostgreSQL advisory lock, held until the block ends, lets
+    one node of a fleet at a time through (the others skip this round); SQLite serves one node."""
+    if db.is_sqlite:
+        yield True
+        return
+    async with db.connect() as conn:  # the transaction's end (rollback) releases the lock
+        yield bool(await conn.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SWEEP_LOCK}))
+
+
+async def sweep_forever(settings: Settings, store: ResultStore, billing: Billing, jobs: Jobs, db: Database) -> None:
     while True:
         try:
-            removed = await store.sweep(settings.url_ttl)
-            released = await billing.budgets.sweep(settings.reservation_ttl)
-            forgotten = await billing.idempotency.sweep()
-            if removed or released or forgotten:
-                log.info("swept %d result files, %d stale budget holds, %d idempotent answers",
-                         removed, released, forgotten)
-            expired = await jobs.sweep()
-            if expired:
-                log.info("swept %d expired jobs", expired)
+            async with one_node(db) as sweeper:
+                if sweeper:
+                    await _sweep(settings, store, billing, jobs)
         except Exception:
             log.exception("sweep failed")
         await asyncio.sleep(settings.sweep_interval)
+
+
+async def _sweep(settings: Settings, store: ResultStore, billing: Billing, jobs: Jobs) -> None:
+    """Expired results (in the store: local folder or bucket) and jobs, stale budget holds, old idempotent
+    answers."""
+    removed = await store.sweep(settings.url_ttl)
+    released = await billing.budgets.sweep(settings.reservation_ttl)
+    forgotten = await billing.idempotency.sweep()
+    if removed or released or forgotten:
+        log.info("swept %d result files, %d stale budget holds, %d idempotent answers",
+                 removed, released, forgotten)
+    expired = await jobs.sweep()
+    if expired:
+        log.info("swept %d expired jobs", expired)

@@ -5,7 +5,8 @@ ledger (settle: the usage row, the hold moved to spend, the idempotent answer, i
 A request for ``n`` images becomes as many upstream calls as the model and its channels need,
 all in flight at once (:mod:`imagegate.dispatch`). If one fails for good, the request fails and
 nothing is charged, unless the client sent ``partial_results=true``: then the images that
-were made are returned (and charged), with the failed calls' errors in ``errors``.
+were made are returned (and charged), with the failed calls' errors in ``errors``. A request that fails
+keeps nothing in the result store.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from .errors import ApiError
 from .job import ImageJob
 from .ledger import UsageRow
 from .ledger.idempotency import Replay
-from .store import ResultStore, Signer
-from .store.images import store_images
+from .store import Links, ResultStore
+from .store.images import discard, store_images
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +41,19 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Where one request's results go: the result store (an async job has its own) and, for async jobs,
-    ``finish``, which records the job's result in the transaction that writes its usage row."""
+    """Where one request's results go: the result store and its links (an async job has its own) and, for
+    async jobs, ``finish``, which records the job's result in the transaction that writes its usage row."""
 
     store: ResultStore | None = None
     finish: Finish | None = None
+    links: Links | None = None
 
 
 @dataclass(slots=True)
 class Pipeline:
     dispatcher: Dispatcher
     store: ResultStore
-    signer: Signer
+    links: Links
     billing: Billing
 
     async def run(self, job: ImageJob, principal: Principal, request_id: str,
@@ -63,9 +65,10 @@ class Pipeline:
         if isinstance(opened, Replay):
             return Answer(opened.body, opened.cost_micros, replayed=True)
         started = time.perf_counter()
+        store, stored = target.store or self.store, list[str]()
         try:
             outcome = await self.dispatcher.run(job, hooks)
-            data = await store_images(job, outcome.results, target.store or self.store, self.signer)
+            data, stored = await store_images(job, outcome.results, store, target.links or self.links)
             charge = self.billing.charge(job, outcome.results, len(data))
             body = respond.build(data, outcome.results, charge.price_micros, outcome.failures)
             content = orjson.dumps(body)
@@ -73,7 +76,10 @@ class Pipeline:
                                       target.finish)
         except BaseException as exc:
             status = exc.status if isinstance(exc, ApiError) else 500
-            await self.billing.fail(opened, _row(job, opened, current().channel or "-", started, status=status))
+            try:
+                await self.billing.fail(opened, _row(job, opened, current().channel or "-", started, status=status))
+            finally:
+                await discard(store, stored)  # nothing of a failed request stays stored
             raise
         current().finished(body)
         return Answer(content, charge.price_micros)

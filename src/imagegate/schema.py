@@ -198,10 +198,11 @@ ERROR_STATUSES: dict[int, str] = {
     404: "Not found: the model, job, key, channel or file (code says which).",
     409: "Conflict: an Idempotency-Key reused with another body or still in use, or a key name taken.",
     410: "The signed link has expired.",
+    416: "The Range header is malformed or starts past the end of the file (Content-Range gives its size).",
     413: "Too large: the body, a file or a field (param names the part).",
     429: "Rate limited (the key's rpm, or every upstream) or the key's budget is spent (insufficient_quota).",
     502: "The upstream failed or refused the request.",
-    503: "No channel can serve the model now, or the database or rate limiter is unavailable.",
+    503: "No channel can serve the model now, or the database, rate limiter or result storage is unavailable.",
     504: "The upstream took too long, or the request's deadline passed.",
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying, when known.",

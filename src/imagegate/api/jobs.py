@@ -14,7 +14,7 @@ from ..errors import NotFound
 from ..jobs import JobRow
 from ..jobs.view import view
 from ..schema import ImageJob, error_responses
-from .deps import JobsDep, PrincipalDep, RequestIdDep, SignerDep, json_response
+from .deps import JobsDep, PrincipalDep, RequestIdDep, json_response
 
 router = APIRouter(prefix="/v1/images/jobs", tags=["jobs"])
 ERRORS = error_responses(401, 404, 503)
@@ -27,19 +27,19 @@ def _visible(job: JobRow | None, principal: Principal, job_id: str) -> JobRow:
 
 
 @router.get("/{job_id}", response_model=ImageJob, responses=ERRORS)
-async def get_job(job_id: str, jobs: JobsDep, signer: SignerDep, principal: PrincipalDep,
+async def get_job(job_id: str, jobs: JobsDep, principal: PrincipalDep,
                   request_id: RequestIdDep) -> Response:
     job = _visible(await jobs.store.get(job_id), principal, job_id)
-    return json_response(view(job, signer), request_id)
+    return json_response(view(job, jobs.links), request_id)
 
 
 @router.delete("/{job_id}", response_model=ImageJob, responses=ERRORS)
-async def cancel_job(job_id: str, jobs: JobsDep, signer: SignerDep, principal: PrincipalDep,
+async def cancel_job(job_id: str, jobs: JobsDep, principal: PrincipalDep,
                      request_id: RequestIdDep) -> Response:
     """Cancel a job that has not finished; a finished one is returned as it is."""
     _visible(await jobs.store.get(job_id), principal, job_id)
     await jobs.cancel(job_id)
     job = _visible(await jobs.store.get(job_id), principal, job_id)
-    return json_response(view(job, signer), request_id)
+    return json_response(view(job, jobs.links), request_id)
 
 

@@ -72,7 +72,7 @@ def routing(config: Settings) -> Routing:
 def require_extras(config: Settings) -> None:
     """Exit 1 with one line naming the extra to install if a configured URL needs a missing package."""
     try:
-        check(config.database_url, config.redis_url)
+        check(config.database_url, config.redis_url, config.storage_url)
     except MissingExtra as exc:
         raise fail(str(exc), 1) from None
 

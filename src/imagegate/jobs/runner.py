@@ -33,6 +33,6 @@ class JobRunner:
             await self.jobs.store.succeed(conn, job.id, owner, orjson.loads(answer))
 
         answer = await self.pipeline.run(admitted.job, principal, job.id, idem, Hooks(tasks=tasks),
-                                         Target(self.jobs.results, finish))
+                                         Target(self.jobs.results, finish, self.jobs.links))
         if answer.replayed:
             await self.jobs.store.replayed(job.id, owner, orjson.loads(answer.content))

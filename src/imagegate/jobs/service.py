@@ -12,7 +12,7 @@ from typing import Any
 from ..auth import Principal
 from ..billing import IdempotentRequest
 from ..job import Upload
-from ..store import LocalStore, Signer
+from ..store import Links, ResultStore
 from .files import persist, remove
 from .queue import JobQueue
 from .store import JobRow, JobStore, new_id
@@ -38,11 +38,11 @@ class Submission:
 @dataclass(slots=True)
 class Jobs:
     store: JobStore
-    results: LocalStore
+    results: ResultStore
     root: Path
     queue: JobQueue
     notifier: Notifier
-    signer: Signer
+    links: Links
     worker: Worker | None = None
     deliveries: set[asyncio.Task[bool]] = field(default_factory=set)
 
@@ -86,6 +86,6 @@ class Jobs:
         await remove(self.folder(job_id))
         job = await self.store.get(job_id)
         if job is not None and job.webhook_url:
-            delivery = asyncio.create_task(self.notifier.send(job.webhook_url, view(job, self.signer)))
+            delivery = asyncio.create_task(self.notifier.send(job.webhook_url, view(job, self.links)))
             self.deliveries.add(delivery)
             delivery.add_done_callback(self.deliveries.discard)

@@ -1,5 +1,6 @@
-from .base import ResultStore, StoredObject
+from .base import ResultStore, StorageUnavailable, StoredObject
+from .links import Links
 from .local import LocalStore
 from .signing import Signer
 
-__all__ = ["LocalStore", "ResultStore", "Signer", "StoredObject"]
+__all__ = ["Links", "LocalStore", "ResultStore", "Signer", "StorageUnavailable", "StoredObject"]

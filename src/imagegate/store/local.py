@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from .base import NAME, StoredObject, new_name
+import anyio
+
+from .base import CHUNK, NAME, StoredObject, new_name, unavailable
 
 
 class LocalStore:
@@ -17,20 +20,49 @@ class LocalStore:
 
     def _write(self, name: str, data: bytes) -> None:
         tmp = self.root / f".{name}.tmp"
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, self.root / name)
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, self.root / name)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     async def put(self, data: bytes, ext: str) -> str:
         name = new_name(ext)
-        await asyncio.to_thread(self._write, name, data)
+        try:
+            await asyncio.to_thread(self._write, name, data)
+        except OSError as exc:
+            raise unavailable() from exc
         return name
 
-    async def get(self, name: str) -> StoredObject | None:
-        if not NAME.match(name):
+    def _head(self, name: str) -> StoredObject | None:
+        try:
+            stat = (self.root / name).stat()
+        except FileNotFoundError:
             return None
-        path = self.root / name
-        return StoredObject(name, path) if path.is_file() else None
+        return StoredObject(name, stat.st_size, f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"')
+
+    async def head(self, name: str) -> StoredObject | None:
+        return await asyncio.to_thread(self._head, name) if NAME.match(name) else None
+
+    async def read(self, name: str, start: int, end: int) -> AsyncIterator[bytes]:
+        async with await anyio.open_file(self.root / name, "rb") as handle:
+            await handle.seek(start)
+            left = end - start
+            while left > 0:
+                piece = await handle.read(min(CHUNK, left))
+                if not piece:
+                    return
+                left -= len(piece)
+                yield piece
+
+    def _delete(self, names: list[str]) -> None:
+        for name in names:
+            if NAME.match(name):
+                (self.root / name).unlink(missing_ok=True)
+
+    async def delete(self, names: list[str]) -> None:
+        await asyncio.to_thread(self._delete, names)
 
     def _sweep(self, max_age: float) -> int:
         cutoff = time.time() - max_age

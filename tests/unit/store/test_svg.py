@@ -24,4 +24,4 @@ def test_other_xml_and_images_are_not_svg() -> None:
 
 def test_an_svg_object_is_active_content() -> None:
     name = "A" * 24 + ".svg"
-    assert NAME.match(name) and StoredObject(name).content_type in ACTIVE_TYPES
+    assert NAME.match(name) and StoredObject(name, 1, "\"e\"").content_type in ACTIVE_TYPES

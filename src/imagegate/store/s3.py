@@ -1,0 +1,99 @@
+"""Results in an S3-compatible bucket (AWS, MinIO, R2, Ceph), through ``obstore`` (the ``s3`` extra).
+
+``s3://bucket/prefix``: a node's results are ``prefix/results/<name>``, async jobs' results
+``prefix/job-results/<name>``; every node with the same URL serves every link. The endpoint, region and
+credentials are the standard AWS variables (``AWS_ENDPOINT_URL_S3`` or ``AWS_ENDPOINT_URL``,
+``AWS_REGION`` or ``AWS_DEFAULT_REGION``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
+``AWS_SESSION_TOKEN``); without keys, obstore's own chain (instance profile, web identity) applies.
+A store that can't be reached fails within seconds (two retries, bounded timeouts), never minutes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import obstore
+from obstore.exceptions import BaseError
+from obstore.store import S3Store
+
+from .base import ACTIVE_TYPES, CHUNK, NAME, StoredObject, content_type, new_name, unavailable
+
+if TYPE_CHECKING:
+    from obstore import Attributes
+
+RETRY: Any = {"max_retries": 2, "retry_timeout": timedelta(seconds=10),
+              "backoff": {"init_backoff": timedelta(milliseconds=100), "max_backoff": timedelta(seconds=1),
+                          "base": 2}}
+CLIENT: Any = {"connect_timeout": timedelta(seconds=3), "timeout": timedelta(seconds=60)}
+CREDENTIALS = {"access_key_id": "AWS_ACCESS_KEY_ID", "secret_access_key": "AWS_SECRET_ACCESS_KEY",
+               "session_token": "AWS_SESSION_TOKEN"}
+
+
+def s3_config(environ: Mapping[str, str]) -> Any:
+    """obstore's S3 settings from the standard AWS variables in ``environ``."""
+    config: dict[str, Any] = {"region": environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"}
+    endpoint = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        config["endpoint"] = endpoint.rstrip("/")
+    config |= {key: environ[var] for key, var in CREDENTIALS.items() if environ.get(var)}
+    return config
+
+
+def _attributes(name: str) -> Attributes:
+    """What the bucket itself answers with (a presigned link bypasses the gateway's headers)."""
+    kind = content_type(name)
+    if kind in ACTIVE_TYPES:
+        return {"Content-Type": kind, "Content-Disposition": f'attachment; filename="{name}"'}
+    return {"Content-Type": kind}
+
+
+class S3ResultStore:
+    def __init__(self, bucket: str, prefix: str, environ: Mapping[str, str]) -> None:
+        config = s3_config(environ)
+        client: Any = {**CLIENT, "allow_http": str(config.get("endpoint", "")).startswith("http://")}
+        self.bucket, self.prefix = bucket, prefix
+        self.client = S3Store(bucket, prefix=prefix, config=config, client_options=client, retry_config=RETRY)
+
+    async def put(self, data: bytes, ext: str) -> str:
+        name = new_name(ext)
+        try:
+            await obstore.put_async(self.client, name, data, attributes=_attributes(name))
+        except (BaseError, OSError) as exc:
+            raise unavailable() from exc
+        return name
+
+    async def head(self, name: str) -> StoredObject | None:
+        if not NAME.match(name):
+            return None
+        try:
+            meta = await obstore.head_async(self.client, name)
+        except FileNotFoundError:  # obstore's NotFoundError is one
+            return None
+        except (BaseError, OSError) as exc:
+            raise unavailable() from exc
+        return StoredObject(name, meta["size"], meta["e_tag"] or f'"{meta["size"]:x}"')
+
+    async def read(self, name: str, start: int, end: int) -> AsyncIterator[bytes]:
+        result = await obstore.get_async(self.client, name, options={"range": (start, end)})
+        async for piece in result.stream(min_chunk_size=CHUNK):
+            yield bytes(piece)
+
+    async def delete(self, names: list[str]) -> None:
+        if names:
+            await obstore.delete_async(self.client, names)
+
+    async def sweep(self, max_age: float) -> int:
+        cutoff = time.time() - max_age
+        removed = 0
+        async for batch in obstore.list(self.client, chunk_size=1000):
+            old = [meta["path"] for meta in batch if meta["last_modified"].timestamp() < cutoff]
+            await self.delete(old)
+            removed += len(old)
+        return removed
+
+    def presign(self, name: str, ttl: int) -> str:
+        """The bucket's own signed GET link for ``name``, valid ``ttl`` seconds (no network call)."""
+        return obstore.sign(self.client, "GET", name, timedelta(seconds=ttl))
