@@ -135,6 +135,25 @@ def test_bad_values_are_refused_by_name(tmp_path: Path, text: str, field: str) -
         load_settings(write(tmp_path, text))
 
 
+@pytest.mark.parametrize("url", ["s3://", "s3:///prefix", "file://", "/srv/results", "gs://bucket", "S3://b"])
+def test_bad_storage_urls_are_refused_by_name(url: str) -> None:
+    with pytest.raises(ValueError, match="IMAGEGATE_STORAGE_URL"):
+        load_settings(storage_url=url)
+
+
+def test_storage_urls() -> None:
+    assert load_settings().storage_url is None and load_settings().links == "signed"
+    assert load_settings(storage_url="s3://bucket").storage_url == "s3://bucket"
+    assert load_settings(storage_url="file:///srv/imagegate").storage_url == "file:///srv/imagegate"
+    assert load_settings(storage_url="s3://bucket/a/b", links="presigned").links == "presigned"
+
+
+@pytest.mark.parametrize("storage", [{}, {"storage_url": "file:///srv/imagegate"}])
+def test_presigned_links_need_an_s3_store(storage: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match=r"IMAGEGATE_LINKS.*s3://.*IMAGEGATE_STORAGE_URL"):
+        load_settings(links="presigned", **storage)
+
+
 def test_poll_plan_defaults() -> None:
     assert PollConfig() == PollConfig(interval=0.5, max_interval=3.0, deadline=300.0)
 

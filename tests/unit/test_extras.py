@@ -23,6 +23,9 @@ POSTGRES_URL = "postgresql+asyncpg://imagegate:secret@127.0.0.1:5432/ledger"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 NEEDS_ASYNCPG = ("the database URL (postgresql+asyncpg://...) needs the 'asyncpg' package, which is not installed: "
                  "pip install 'imagegate[postgres]'")
+STORAGE_URL = "s3://results/imagegate"
+NEEDS_OBSTORE = ("storage_url (IMAGEGATE_STORAGE_URL=s3://...) needs the 'obstore' package, which is not installed: "
+                 "pip install 'imagegate[s3]'")
 NEEDS_REDIS = ("redis_url (IMAGEGATE_REDIS_URL) needs the 'redis' package, which is not installed: "
                "pip install 'imagegate[redis]'")
 
@@ -56,6 +59,24 @@ def test_a_redis_url_without_redis() -> None:
         assert str(err.value) == NEEDS_REDIS
     with pytest.raises(MissingExtra):
         check(None, REDIS_URL)
+
+
+@pytest.fixture
+def no_obstore(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [name for name in sys.modules if name == "obstore" or name.startswith("obstore.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "obstore", None)
+
+
+@pytest.mark.usefixtures("no_obstore")
+def test_an_s3_storage_url_without_obstore(cli_env: dict[str, str]) -> None:
+    with pytest.raises(MissingExtra) as err:
+        check(None, None, STORAGE_URL)
+    assert str(err.value) == NEEDS_OBSTORE
+    check(None, None, "file:///srv/results")
+    result = CliRunner().invoke(app, ["serve"], env={**cli_env, "IMAGEGATE_STORAGE_URL": STORAGE_URL})
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1] == f"imagegate: {NEEDS_OBSTORE}"
 
 
 @pytest.mark.usefixtures("no_asyncpg", "no_redis")

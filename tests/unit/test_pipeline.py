@@ -8,6 +8,7 @@ from typing import Any, cast
 import orjson
 import pytest
 
+from imagegate import respond
 from imagegate.auth import MASTER, Principal
 from imagegate.billing import Billing
 from imagegate.dispatch import Dispatcher
@@ -21,7 +22,8 @@ from imagegate.metrics import Metrics
 from imagegate.pipeline import Pipeline
 from imagegate.providers.base import Call, UpstreamImage, UpstreamResult
 from imagegate.router import Router
-from imagegate.store import LocalStore, Signer
+from imagegate.store import LocalStore, Signer, StorageUnavailable
+from imagegate.store.base import unavailable
 from tests import factories
 from tests.factories import PRICES
 from tests.factories import flux_job as job
@@ -64,7 +66,21 @@ class Run:
         return body
 
 
-def pipeline(tmp_path: Path, provider: Provider) -> tuple[Run, UsageRecorder]:
+class FailingStore(LocalStore):
+    """A local store whose ``fail_at``-th write (from 1) fails, as a full disk or a bucket gone away would."""
+
+    def __init__(self, root: Path, fail_at: int) -> None:
+        super().__init__(root)
+        self.writes, self.fail_at = 0, fail_at
+
+    async def put(self, data: bytes, ext: str) -> str:
+        self.writes += 1
+        if self.writes == self.fail_at:
+            raise unavailable()
+        return await super().put(data, ext)
+
+
+def pipeline(tmp_path: Path, provider: Provider, store: LocalStore | None = None) -> tuple[Run, UsageRecorder]:
     channel = factories.channel("c", provider, {"flux-kontext-pro": "kontext"}, provider="fake")
     db = cast(Database, None)
     usage = UsageRecorder(db)
@@ -72,7 +88,7 @@ def pipeline(tmp_path: Path, provider: Provider) -> tuple[Run, UsageRecorder]:
     billing = Billing(db, lambda: prices, usage, Budgets(db), Idempotency(db, 60))
     signer = Signer(b"secret", 60, "http://gateway.test")
     dispatcher = Dispatcher(factories.live(Router([channel])), Metrics())
-    return Run(Pipeline(dispatcher, LocalStore(tmp_path), signer, billing)), usage
+    return Run(Pipeline(dispatcher, store or LocalStore(tmp_path), signer, billing)), usage
 
 
 async def test_calls_follow_the_provider_s_batch_size(tmp_path: Path) -> None:
@@ -110,3 +126,28 @@ async def test_partial_results_with_nothing_made_fail(tmp_path: Path) -> None:
     run, _ = pipeline(tmp_path, Provider(failing=frozenset({0, 4})))
     with pytest.raises(ContentPolicy):
         await run.run(job(n=8, partial_results=True), MASTER, "r4")
+
+
+async def test_a_store_that_fails_fails_the_request_keeps_nothing_and_charges_nothing(tmp_path: Path) -> None:
+    store = FailingStore(tmp_path / "results", fail_at=3)
+    run, usage = pipeline(tmp_path, Provider(), store)
+    with pytest.raises(StorageUnavailable) as err:
+        await run.run(job(n=5), MASTER, "r5")
+    assert err.value.status == 503 and err.value.code == "storage_unavailable"
+    assert list((tmp_path / "results").iterdir()) == []  # the four images that were saved are gone
+    row = usage.queue.get_nowait()
+    assert (row.status, row.price_micros, row.images) == (503, 0, 0)
+
+
+async def test_results_stored_before_a_later_failure_are_removed(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    run, usage = pipeline(tmp_path, Provider())
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the answer could not be built")
+
+    monkeypatch.setattr(respond, "build", broken)
+    with pytest.raises(RuntimeError):
+        await run.run(job(n=2), MASTER, "r6")
+    assert [p.name for p in tmp_path.iterdir()] == []
+    assert usage.queue.get_nowait().status == 500
