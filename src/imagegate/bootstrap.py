@@ -19,6 +19,7 @@ from .detach import Detached
 from .dispatch import Dispatcher
 from .fields import FieldTable
 from .jobs import Jobs, JobStore
+from .jobs.files import JobFiles
 from .jobs.queue import JobQueue, LocalQueue, RedisQueue
 from .jobs.runner import JobRunner
 from .jobs.webhook import Notifier
@@ -90,8 +91,8 @@ async def job_queue(settings: Settings) -> JobQueue:
 
 
 async def _jobs(settings: Settings, db: Database, stores: Stores) -> Jobs:
-    return Jobs(JobStore(db, settings.job_ttl, settings.job_lease), stores.job_results, settings.data_dir / "jobs",
-                await job_queue(settings),
+    return Jobs(JobStore(db, settings.job_ttl, settings.job_lease), stores.job_results,
+                JobFiles(settings.data_dir / "jobs", stores.job_inputs), await job_queue(settings),
                 Notifier(settings.webhook_secret, settings.webhook_allow_hosts, settings.webhook_timeout),
                 stores.job_links)
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from imagegate.store import Signer
-from tests.e2e.helpers import wait_for
+from tests.e2e.helpers import image_file, wait_for
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.harness import MASTER, SECRET, SINGLE_CHANNEL_ENV, Gateway, database_url, free_port, openai_env, running
 from tests.s3server import S3, moto_s3
@@ -106,6 +106,23 @@ def test_a_link_made_on_one_node_is_served_by_every_node(fleet: list[Gateway], s
         assert past.headers["content-range"] == f"bytes */{len(body)}"
 
 
+def test_an_edit_job_submitted_on_one_node_runs_on_another(fleet: list[Gateway], shared: dict[str, str], s3: S3,
+                                                          tmp_path: Path) -> None:
+    """The uploads wait in the bucket: a node without workers takes the job, B or C fetch them and run it."""
+    with running(tmp_path, {**shared, "IMAGEGATE_JOB_WORKERS": "0"}) as front, front.http() as http:
+        submitted = http.post("/v1/images/edits", headers={"Prefer": "respond-async"},
+                              data={"model": "dall-e-2", "prompt": "add a boat", "size": "256x256",
+                                    "response_format": "url"}, files={"image": image_file(64, 64)})
+        assert submitted.status_code == 202, submitted.text
+        job_id = submitted.json()["id"]
+        job = wait_for(lambda: (body := http.get(f"/v1/images/jobs/{job_id}").json())["status"]
+                       in ("succeeded", "failed") and body, "the job to end")
+    assert job["status"] == "succeeded", job
+    image = httpx.get(on_node(job["result"]["data"][0]["url"], fleet[2]))
+    assert image.status_code == 200 and image.content.startswith(PNG)
+    wait_for(lambda: s3.keys(BUCKET, f"fleet/job-inputs/{job_id}/") == [], "the job's uploads to be removed")
+
+
 def test_tampered_and_expired_links_are_refused_on_every_node(fleet: list[Gateway]) -> None:
     link = made_on_a(fleet)
     name = urlsplit(link).path.rsplit("/", 1)[1]
@@ -122,7 +139,8 @@ def test_an_unreachable_store_fails_cleanly_and_charges_nothing(shared: dict[str
                                                                  tmp_path: Path) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     before = s3.keys(BUCKET)
-    with running(tmp_path, {**shared, "AWS_ENDPOINT_URL": closed}) as node:
+    alone = {"IMAGEGATE_REDIS_PREFIX": f"{shared['IMAGEGATE_REDIS_PREFIX']}-alone"}  # its jobs run on it
+    with running(tmp_path, {**shared, **alone, "AWS_ENDPOINT_URL": closed}) as node:
         with node.http() as http:
             key = http.post("/admin/keys", json={"name": f"s3-down-{uuid.uuid4().hex[:6]}"}).json()["key"]
         failed = generate(node, key, n=2)

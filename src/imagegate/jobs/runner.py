@@ -12,7 +12,6 @@ from ..auth import Authenticator
 from ..billing import IdempotentRequest
 from ..dispatch import Hooks
 from ..pipeline import Pipeline, Target
-from .files import restore
 from .service import Jobs
 from .store import JobRow
 from .worker import JobTasks
@@ -24,7 +23,7 @@ class JobRunner:
 
     async def __call__(self, job: JobRow, owner: str, tasks: JobTasks) -> None:
         principal = await self.auth.principal_of(job.key_id, job.is_master)
-        images, mask = restore(job.request.get("inputs") or {}, self.jobs.folder(job.id))
+        images, mask = await self.jobs.files.restore(job.id, job.request.get("inputs") or {})
         uploads = images if job.endpoint != "generations" else None
         admitted = await self.admission.admit(job.endpoint, dict(job.request["values"]), principal, uploads, mask)
         idem = IdempotentRequest(**job.request["idem"]) if job.request.get("idem") else None

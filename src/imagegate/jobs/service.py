@@ -6,14 +6,13 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..auth import Principal
 from ..billing import IdempotentRequest
 from ..job import Upload
 from ..store import Links, ResultStore
-from .files import persist, remove
+from .files import JobFiles
 from .queue import JobQueue
 from .store import JobRow, JobStore, new_id
 from .tables import QUEUED
@@ -39,15 +38,12 @@ class Submission:
 class Jobs:
     store: JobStore
     results: ResultStore
-    root: Path
+    files: JobFiles
     queue: JobQueue
     notifier: Notifier
     links: Links
     worker: Worker | None = None
     deliveries: set[asyncio.Task[bool]] = field(default_factory=set)
-
-    def folder(self, job_id: str) -> Path:
-        return self.root / job_id
 
     async def submit(self, sub: Submission, principal: Principal) -> JobRow:
         job_id, now = new_id(), time.time()
@@ -55,7 +51,7 @@ class Jobs:
         if sub.idem is not None:
             request["idem"] = {"key": sub.idem.key, "digest": sub.idem.digest}
         if sub.images or sub.mask is not None:
-            request["inputs"] = await persist(sub.images, sub.mask, self.folder(job_id))
+            request["inputs"] = await self.files.persist(job_id, sub.images, sub.mask)
         job = JobRow(job_id, principal.key_id, principal.name, principal.is_master, sub.endpoint, sub.model,
                      QUEUED, request, {}, None, None, None, None, sub.webhook_url, now, None,
                      now + self.store.ttl, 0)
@@ -68,14 +64,14 @@ class Jobs:
         if canceled:
             if self.worker is not None:
                 self.worker.abort(job_id)
-            await remove(self.folder(job_id))
+            await self.files.remove(job_id)
         return canceled
 
     async def sweep(self) -> int:
         """Delete expired jobs with their inputs, and result images older than a job lives."""
         expired = await self.store.expired(time.time())
         for job_id in expired:
-            await remove(self.folder(job_id))
+            await self.files.remove(job_id)
         if expired:
             await self.store.delete(expired)
         await self.results.sweep(self.store.ttl)
@@ -83,7 +79,7 @@ class Jobs:
 
     async def finished(self, job_id: str) -> None:
         """A job reached its end here: its uploads are no longer needed, its webhook (if any) is called."""
-        await remove(self.folder(job_id))
+        await self.files.remove(job_id)
         job = await self.store.get(job_id)
         if job is not None and job.webhook_url:
             delivery = asyncio.create_task(self.notifier.send(job.webhook_url, view(job, self.links)))

@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from ..errors import ServiceUnavailable
@@ -70,4 +71,21 @@ class ResultStore(Protocol):
 
     async def sweep(self, max_age: float) -> int:
         """Delete objects older than ``max_age`` seconds; return how many went."""
+        ...
+
+
+class Mirror(Protocol):
+    """Where an async job's uploads also wait, so a worker on another node can run the job (S3 only)."""
+
+    async def keep(self, job_id: str, folder: Path) -> None:
+        """Copy every file of ``folder`` to the store; :class:`StorageUnavailable` if it can't (then nothing
+        of it is left there)."""
+        ...
+
+    async def fetch(self, job_id: str, folder: Path, names: list[str]) -> None:
+        """Bring the job's files ``names`` into ``folder`` (those already there are kept)."""
+        ...
+
+    async def drop(self, job_id: str) -> None:
+        """Remove the job's files from the store."""
         ...

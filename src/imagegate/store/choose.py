@@ -8,6 +8,8 @@ unset (the default)        ``<data_dir>/results`` and ``<data_dir>/job-results``
 ``s3://bucket/prefix``     ``prefix/results/...`` and ``prefix/job-results/...`` in the bucket
 =========================  =====================================================================
 
+With S3, async jobs' uploads are kept in ``prefix/job-inputs/<job id>/`` too, for a worker on any node.
+
 Synchronous requests' results are swept after ``url_ttl``, async jobs' after ``job_ttl``: two stores.
 """
 
@@ -20,7 +22,7 @@ from urllib.parse import urlsplit
 
 from ..config import Settings
 from ..extras import s3_client
-from .base import ResultStore
+from .base import Mirror, ResultStore
 from .links import Links, Presigned
 from .local import LocalStore
 from .signing import Signer
@@ -34,6 +36,7 @@ class Stores:
     job_results: ResultStore
     links: Links
     job_links: Links
+    job_inputs: Mirror | None = None
 
 
 def _join(prefix: str, folder: str) -> str:
@@ -48,11 +51,13 @@ def open_stores(settings: Settings, signer: Signer, environ: Mapping[str, str]) 
         local = [LocalStore(root / folder) for folder in FOLDERS]
         return Stores(local[0], local[1], signer, signer)
     s3_client()
-    from .s3 import S3ResultStore  # obstore is imported only when it is used
+    from .s3 import S3ResultStore, S3Uploads  # obstore is imported only when it is used
 
     parts = urlsplit(url)
-    remote = [S3ResultStore(parts.netloc, _join(parts.path.strip("/"), folder), environ) for folder in FOLDERS]
+    bucket, prefix = parts.netloc, parts.path.strip("/")
+    remote = [S3ResultStore(bucket, _join(prefix, folder), environ) for folder in FOLDERS]
+    inputs = S3Uploads(bucket, _join(prefix, "job-inputs"), environ)
     if settings.links == "presigned":
         return Stores(remote[0], remote[1], Presigned(remote[0], settings.url_ttl),
-                      Presigned(remote[1], settings.url_ttl))
-    return Stores(remote[0], remote[1], signer, signer)
+                      Presigned(remote[1], settings.url_ttl), inputs)
+    return Stores(remote[0], remote[1], signer, signer, inputs)

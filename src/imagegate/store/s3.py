@@ -10,11 +10,14 @@ A store that can't be reached fails within seconds (two retries, bounded timeout
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import obstore
 from obstore.exceptions import BaseError
 from obstore.store import S3Store
@@ -50,12 +53,24 @@ def _attributes(name: str) -> Attributes:
     return {"Content-Type": kind}
 
 
+def bucket_client(bucket: str, prefix: str, environ: Mapping[str, str]) -> S3Store:
+    config = s3_config(environ)
+    client: Any = {**CLIENT, "allow_http": str(config.get("endpoint", "")).startswith("http://")}
+    return S3Store(bucket, prefix=prefix, config=config, client_options=client, retry_config=RETRY)
+
+
+async def _delete_all(client: S3Store, prefix: str | None = None) -> int:
+    removed = 0
+    async for batch in obstore.list(client, prefix, chunk_size=1000):
+        await obstore.delete_async(client, [meta["path"] for meta in batch])
+        removed += len(batch)
+    return removed
+
+
 class S3ResultStore:
     def __init__(self, bucket: str, prefix: str, environ: Mapping[str, str]) -> None:
-        config = s3_config(environ)
-        client: Any = {**CLIENT, "allow_http": str(config.get("endpoint", "")).startswith("http://")}
         self.bucket, self.prefix = bucket, prefix
-        self.client = S3Store(bucket, prefix=prefix, config=config, client_options=client, retry_config=RETRY)
+        self.client = bucket_client(bucket, prefix, environ)
 
     async def put(self, data: bytes, ext: str) -> str:
         name = new_name(ext)
@@ -97,3 +112,39 @@ class S3ResultStore:
     def presign(self, name: str, ttl: int) -> str:
         """The bucket's own signed GET link for ``name``, valid ``ttl`` seconds (no network call)."""
         return obstore.sign(self.client, "GET", name, timedelta(seconds=ttl))
+
+
+class S3Uploads:
+    """Async jobs' uploads in the bucket (``prefix/job-inputs/<job id>/input<n>``), for workers on any node."""
+
+    def __init__(self, bucket: str, prefix: str, environ: Mapping[str, str]) -> None:
+        self.client = bucket_client(bucket, prefix, environ)
+
+    async def keep(self, job_id: str, folder: Path) -> None:
+        try:
+            for path in sorted(folder.iterdir()):
+                await obstore.put_async(self.client, f"{job_id}/{path.name}", path)
+        except (BaseError, OSError) as exc:
+            with contextlib.suppress(BaseError, OSError):
+                await self.drop(job_id)
+            raise unavailable() from exc
+
+    async def _fetch(self, key: str, target: Path) -> None:
+        part = target.with_name(f".{target.name}.part")
+        result = await obstore.get_async(self.client, key)
+        async with await anyio.open_file(part, "wb") as out:
+            async for piece in result.stream(min_chunk_size=CHUNK):
+                await out.write(piece)
+        part.replace(target)
+
+    async def fetch(self, job_id: str, folder: Path, names: list[str]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            for name in names:
+                if not (folder / name).exists():
+                    await self._fetch(f"{job_id}/{name}", folder / name)
+        except (BaseError, OSError) as exc:
+            raise unavailable() from exc
+
+    async def drop(self, job_id: str) -> None:
+        await _delete_all(self.client, job_id)

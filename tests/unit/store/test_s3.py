@@ -4,12 +4,13 @@ links, the content type the bucket answers with, and an unreachable endpoint fai
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from imagegate.store import StorageUnavailable
-from imagegate.store.s3 import S3ResultStore, s3_config
+from imagegate.store.s3 import S3ResultStore, S3Uploads, s3_config
 from tests.s3server import S3, free_port, moto_s3
 
 
@@ -79,3 +80,30 @@ def test_the_standard_aws_variables() -> None:
     assert config == {"region": "eu-west-1", "endpoint": "http://minio:9000", "access_key_id": "id",
                       "secret_access_key": "key", "session_token": "token"}
     assert s3_config({"AWS_REGION": "auto", "AWS_DEFAULT_REGION": "x"})["region"] == "auto"
+
+
+async def test_job_uploads_are_kept_fetched_and_dropped(s3: S3, tmp_path: Path) -> None:
+    bucket = s3.bucket("job-uploads")
+    uploads = S3Uploads(bucket, "fleet/job-inputs", s3.env())
+    here, there = tmp_path / "a" / "imgjob_1", tmp_path / "b" / "imgjob_1"
+    here.mkdir(parents=True)
+    (here / "input0").write_bytes(b"first" * 100_000)
+    (here / "input1").write_bytes(b"mask")
+    await uploads.keep("imgjob_1", here)
+    await uploads.keep("imgjob_10", here)  # a job whose id starts with the other's
+    assert s3.keys(bucket, "fleet/job-inputs/imgjob_1/") == ["fleet/job-inputs/imgjob_1/input0",
+                                                               "fleet/job-inputs/imgjob_1/input1"]
+    await uploads.fetch("imgjob_1", there, ["input0", "input1"])
+    assert sorted(p.name for p in there.iterdir()) == ["input0", "input1"]
+    assert (there / "input0").read_bytes() == b"first" * 100_000 and (there / "input1").read_bytes() == b"mask"
+    await uploads.drop("imgjob_1")
+    assert s3.keys(bucket, "fleet/job-inputs/imgjob_1/") == [] and len(s3.keys(bucket, "fleet/job-inputs/")) == 2
+    with pytest.raises(StorageUnavailable):
+        await uploads.fetch("imgjob_1", tmp_path / "c", ["input0"])
+
+
+async def test_uploads_that_cant_be_kept_are_storage_unavailable(s3: S3, tmp_path: Path) -> None:
+    uploads = S3Uploads("nowhere", "job-inputs", s3.env(f"http://127.0.0.1:{free_port()}"))
+    (tmp_path / "input0").write_bytes(b"x")
+    with pytest.raises(StorageUnavailable):
+        await uploads.keep("imgjob_2", tmp_path)
