@@ -151,10 +151,10 @@ def test_an_unreachable_store_fails_cleanly_and_charges_nothing(shared: dict[str
         with node.http(key) as http:
             job = wait_for(lambda: (body := http.get(f"/v1/images/jobs/{submitted.json()['id']}").json())
                            ["status"] in ("failed", "succeeded") and body, "the job to end")
-            report = http.get("/v1/usage").json()
+            total = wait_for(lambda: (line := http.get("/v1/usage").json()["total"])["requests"] == 2 and line,
+                             "both usage rows (written in batches)")
     assert job["status"] == "failed" and job["error"]["code"] == "storage_unavailable"
-    assert report["total"]["cost_usd"] == 0 and report["total"]["images"] == 0
-    assert report["total"]["requests"] == report["total"]["failed"] == 2
+    assert total["cost_usd"] == 0 and total["images"] == 0 and total["failed"] == 2
     assert s3.keys(BUCKET) == before
     assert not any((tmp_path / folder).is_dir() and any((tmp_path / folder).iterdir())
                    for folder in ("results", "job-results"))

@@ -24,7 +24,7 @@ Expires = Annotated[str, Query(description="When the link expires (Unix time).",
                                json_schema_extra={"pattern": "^[0-9]{1,12}$"})]
 Signature = Annotated[str, Query(description="The link's HMAC-SHA256 (hex).",
                                  json_schema_extra={"pattern": "^[0-9a-f]{64}$"})]
-Range = Annotated[str | None, Header(description="One byte range, `bytes=first-last`, `bytes=first-` or "
+Range = Annotated[str | None, Header(alias="Range", description="One byte range, `bytes=first-last`, `bytes=first-` or "
                                                  "`bytes=-suffix`: answered with 206 and `Content-Range`.")]
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 
@@ -44,7 +44,7 @@ def _headers(stored: StoredObject, expires: str) -> dict[str, str]:
     206: {"content": dict.fromkeys(IMAGE_TYPES, BINARY), "description": "The requested byte range of the image."},
     **error_responses(403, 404, 410, 416, 503)})
 async def image(name: str, signer: SignerDep, store: StoreDep, jobs: JobsDep, expires: Expires = "",
-                signature: Signature = "", range: Range = None) -> Response:
+                signature: Signature = "", range_: Range = None) -> Response:
     signer.verify(name, expires, signature)
     source: ResultStore = store
     stored = await store.head(name)
@@ -52,11 +52,13 @@ async def image(name: str, signer: SignerDep, store: StoreDep, jobs: JobsDep, ex
         source, stored = jobs.results, await jobs.results.head(name)
     if stored is None:
         raise NotFound("This image no longer exists.", code="file_not_found")
-    headers = _headers(stored, expires)
-    span = byte_range(range, stored.size)
+    span = byte_range(range_, stored.size)
     start, end = span or (0, stored.size)
-    headers["Content-Length"] = str(end - start)
+    pieces = await source.open(name, start, end)
+    if pieces is None:  # swept since it was looked up
+        raise NotFound("This image no longer exists.", code="file_not_found")
+    headers = {**_headers(stored, expires), "Content-Length": str(end - start)}
     if span is not None:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{stored.size}"
-    return StreamingResponse(source.read(name, start, end), status_code=206 if span else 200,
-                             media_type=stored.content_type, headers=headers)
+    return StreamingResponse(pieces, status_code=206 if span else 200, media_type=stored.content_type,
+                             headers=headers)

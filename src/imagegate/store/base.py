@@ -61,8 +61,9 @@ class ResultStore(Protocol):
         """The stored object, or ``None`` when it doesn't exist (or was swept)."""
         ...
 
-    def read(self, name: str, start: int, end: int) -> AsyncIterator[bytes]:
-        """The bytes ``start`` to ``end`` (exclusive), in pieces, without holding the object in memory."""
+    async def open(self, name: str, start: int, end: int) -> AsyncIterator[bytes] | None:
+        """The bytes ``start`` to ``end`` (exclusive), in pieces, without holding the object in memory; ``None``
+        if the object is gone. The object is opened (or its download started) before this returns."""
         ...
 
     async def delete(self, names: list[str]) -> None:

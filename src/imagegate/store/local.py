@@ -13,6 +13,18 @@ import anyio
 from .base import CHUNK, NAME, StoredObject, new_name, unavailable
 
 
+async def _pieces(handle: anyio.AsyncFile[bytes], start: int, end: int) -> AsyncIterator[bytes]:
+    async with handle:
+        await handle.seek(start)
+        left = end - start
+        while left > 0:
+            piece = await handle.read(min(CHUNK, left))
+            if not piece:
+                return
+            left -= len(piece)
+            yield piece
+
+
 class LocalStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -45,16 +57,12 @@ class LocalStore:
     async def head(self, name: str) -> StoredObject | None:
         return await asyncio.to_thread(self._head, name) if NAME.match(name) else None
 
-    async def read(self, name: str, start: int, end: int) -> AsyncIterator[bytes]:
-        async with await anyio.open_file(self.root / name, "rb") as handle:
-            await handle.seek(start)
-            left = end - start
-            while left > 0:
-                piece = await handle.read(min(CHUNK, left))
-                if not piece:
-                    return
-                left -= len(piece)
-                yield piece
+    async def open(self, name: str, start: int, end: int) -> AsyncIterator[bytes] | None:
+        try:
+            handle = await anyio.open_file(self.root / name, "rb") if NAME.match(name) else None
+        except FileNotFoundError:
+            return None
+        return None if handle is None else _pieces(handle, start, end)
 
     def _delete(self, names: list[str]) -> None:
         for name in names:

@@ -25,7 +25,7 @@ from obstore.store import S3Store
 from .base import ACTIVE_TYPES, CHUNK, NAME, StoredObject, content_type, new_name, unavailable
 
 if TYPE_CHECKING:
-    from obstore import Attributes
+    from obstore import Attributes, GetResult
 
 RETRY: Any = {"max_retries": 2, "retry_timeout": timedelta(seconds=10),
               "backoff": {"init_backoff": timedelta(milliseconds=100), "max_backoff": timedelta(seconds=1),
@@ -43,6 +43,11 @@ def s3_config(environ: Mapping[str, str]) -> Any:
         config["endpoint"] = endpoint.rstrip("/")
     config |= {key: environ[var] for key, var in CREDENTIALS.items() if environ.get(var)}
     return config
+
+
+async def _pieces(result: GetResult) -> AsyncIterator[bytes]:
+    async for piece in result.stream(min_chunk_size=CHUNK):
+        yield bytes(piece)
 
 
 def _attributes(name: str) -> Attributes:
@@ -91,10 +96,16 @@ class S3ResultStore:
             raise unavailable() from exc
         return StoredObject(name, meta["size"], meta["e_tag"] or f'"{meta["size"]:x}"')
 
-    async def read(self, name: str, start: int, end: int) -> AsyncIterator[bytes]:
-        result = await obstore.get_async(self.client, name, options={"range": (start, end)})
-        async for piece in result.stream(min_chunk_size=CHUNK):
-            yield bytes(piece)
+    async def open(self, name: str, start: int, end: int) -> AsyncIterator[bytes] | None:
+        if not NAME.match(name):
+            return None
+        try:
+            result = await obstore.get_async(self.client, name, options={"range": (start, end)})
+        except FileNotFoundError:
+            return None
+        except (BaseError, OSError) as exc:
+            raise unavailable() from exc
+        return _pieces(result)
 
     async def delete(self, names: list[str]) -> None:
         if names:

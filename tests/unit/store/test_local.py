@@ -14,7 +14,9 @@ from imagegate.store import LocalStore, StorageUnavailable, local
 
 
 async def read_all(store: LocalStore, name: str, start: int, end: int) -> bytes:
-    return b"".join([piece async for piece in store.read(name, start, end)])
+    pieces = await store.open(name, start, end)
+    assert pieces is not None
+    return b"".join([piece async for piece in pieces])
 
 
 async def test_local_store_put_head_read_sweep(tmp_path: Path) -> None:
@@ -30,6 +32,7 @@ async def test_local_store_put_head_read_sweep(tmp_path: Path) -> None:
     os.utime(tmp_path / "results" / old, (past, past))
     assert await store.sweep(3600) == 1
     assert await store.head(old) is None and await store.head(name) is not None
+    assert await store.open(old, 0, 3) is None and await store.open("../results", 0, 1) is None
 
 
 async def test_delete_removes_only_its_names(tmp_path: Path) -> None:

@@ -27,7 +27,9 @@ def store(s3: S3, request: pytest.FixtureRequest) -> S3ResultStore:
 
 
 async def read_all(store: S3ResultStore, name: str, start: int, end: int) -> bytes:
-    return b"".join([piece async for piece in store.read(name, start, end)])
+    pieces = await store.open(name, start, end)
+    assert pieces is not None
+    return b"".join([piece async for piece in pieces])
 
 
 async def test_put_head_read_delete(s3: S3, store: S3ResultStore) -> None:
@@ -41,6 +43,7 @@ async def test_put_head_read_delete(s3: S3, store: S3ResultStore) -> None:
     assert await store.head("../../other.png") is None and await store.head("A" * 24 + ".png") is None
     await store.delete([name])
     assert await store.head(name) is None and s3.keys(store.bucket) == []
+    assert await store.open(name, 0, 10) is None and await store.open("../x.png", 0, 1) is None
 
 
 async def test_the_sweep_deletes_only_old_objects(s3: S3, store: S3ResultStore) -> None:
@@ -70,6 +73,8 @@ async def test_an_unreachable_endpoint_is_storage_unavailable(s3: S3) -> None:
     assert err.value.status == 503 and err.value.code == "storage_unavailable"
     with pytest.raises(StorageUnavailable):
         await store.head("A" * 24 + ".png")
+    with pytest.raises(StorageUnavailable):
+        await store.open("A" * 24 + ".png", 0, 1)
 
 
 def test_the_standard_aws_variables() -> None:
