@@ -55,7 +55,11 @@ class Jobs:
         job = JobRow(job_id, principal.key_id, principal.name, principal.is_master, sub.endpoint, sub.model,
                      QUEUED, request, {}, None, None, None, None, sub.webhook_url, now, None,
                      now + self.store.ttl, 0)
-        await self.store.create(job)
+        try:
+            await self.store.create(job)
+        except BaseException:
+            await self.files.remove(job_id)  # no job row: nothing would ever remove its uploads
+            raise
         await self.queue.push(job_id)
         return job
 
