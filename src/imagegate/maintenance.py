@@ -18,7 +18,7 @@ from .config import Settings
 from .jobs import Jobs
 from .providers.registry import Registry
 from .router import Router
-from .routing import Live, build_routing
+from .routing import CapsFor, Live, build_routing, local_caps
 from .store import ResultStore
 
 log = logging.getLogger("imagegate")
@@ -26,8 +26,10 @@ Loader = Callable[[], Settings]
 
 
 class Reloader:
-    def __init__(self, load: Loader, registry: Registry, environ: Mapping[str, str], live: Live) -> None:
+    def __init__(self, load: Loader, registry: Registry, environ: Mapping[str, str], live: Live,
+                 caps_for: CapsFor = local_caps) -> None:
         self.load, self.registry, self.environ, self.live = load, registry, environ, live
+        self.caps_for = caps_for
         self.lock = asyncio.Lock()
         self.retired: list[Router] = []
         self.tasks: set[asyncio.Task[None]] = set()
@@ -40,7 +42,7 @@ class Reloader:
         configuration is invalid. Other settings (listen address, database, keys) need a restart.
         """
         async with self.lock:
-            routing = build_routing(self.load(), self.registry, self.environ)
+            routing = build_routing(self.load(), self.registry, self.environ, self.caps_for)
             old = self.live.swap(routing)
             self.retired.append(old.router)
             task = asyncio.create_task(self._retire(old.router), name="retire-channels")
