@@ -10,7 +10,11 @@ Inside a node, waiting tasks queue on an ``asyncio.Lock`` (first come, first ser
 head of the queue asks Redis, again after each local release or every ``POLL`` seconds.
 
 When Redis can't be reached the node degrades (:class:`~imagegate.shared.SharedState`) and
-serves on its share of the cap, counted here; a slot taken from Redis is still given back to it.
+serves on its share of the cap, counted here: a new task starts only while this node holds fewer
+slots than its share, those it took from Redis before the outage included (they are given back
+to Redis if it answers, or lapse). Nodes that held more than their share when Redis went away
+keep them until their tasks end, so for that long an account can see more than its cap in
+flight (at most the shares of the other nodes); the 429 it may answer is retried as any other.
 """
 
 from __future__ import annotations
@@ -87,7 +91,7 @@ class FleetCap:
         self.state = state
         self.semaphore = RedisSemaphore(state.redis, key, cap, lease)
         self.lease = lease
-        self.local_held = 0  # slots taken while degraded, counted against this node's share
+        self.held = 0  # slots this node holds, from Redis or from its share
         self._turn = asyncio.Lock()
         self._freed = asyncio.Event()
 
@@ -110,12 +114,13 @@ class FleetCap:
             if self.state.shared():
                 try:
                     if (holder := await self.semaphore.try_acquire()) is not None:
+                        self.held += 1
                         return holder
                 except Exception as exc:  # any Redis failure: serve on the local share instead
                     self.state.degrade(exc)
                     continue
-            elif self.local_held < self.state.share(self.semaphore.cap):
-                self.local_held += 1
+            elif self.held < self.state.share(self.semaphore.cap):
+                self.held += 1
                 return ""
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._freed.wait(), POLL)
@@ -127,11 +132,10 @@ class FleetCap:
                 await self.semaphore.renew(holder)
 
     async def _give_back(self, holder: str) -> None:
+        self.held -= 1
         if holder:
             with contextlib.suppress(Exception):  # unreachable: the lease runs out on its own
                 await self.semaphore.release(holder)
-        else:
-            self.local_held -= 1
         self._freed.set()
 
 
