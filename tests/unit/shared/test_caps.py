@@ -74,23 +74,6 @@ async def test_the_cap_holds_across_nodes(state: SharedState) -> None:
     peak, done = await _peak(nodes, 30)
     assert (peak, done) == (3, 30)
     assert state.mode() == "shared"
-
-
-async def test_slots_held_from_redis_count_against_the_share(state: SharedState) -> None:
-    cap = FleetCap(state, f"{state.prefix}:caps:acct:account", 6, lease=30)  # share: 6 / 3 nodes = 2
-    entered = asyncio.Event()
-
-    async def third() -> None:
-        async with cap.slot():
-            entered.set()
-
-    async with cap.slot(), cap.slot():
-        state.degrade(ConnectionError("gone"))
-        waiting = asyncio.create_task(third())
-        await asyncio.sleep(0.1)
-        assert not entered.is_set()  # two held already: the node's whole share
-    await asyncio.wait_for(waiting, 5)
-    assert entered.is_set() and cap.held == 0
     assert await nodes[0].semaphore.holders() == 0
 
 
