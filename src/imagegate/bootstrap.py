@@ -134,7 +134,8 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
     jobs = await _jobs(settings, db, signer)
     services = Services(settings, fields, live, admission, db, keys, auth, _limiter(settings), usage, billing, store,
                         signer, metrics, pipeline, jobs, Detached(),
-                        Reloader(load or (lambda: settings), registry, environ, live, caps_for), shared)
+                        Reloader(load or (lambda: settings), registry, environ, live, caps_for,
+                                 sync.reset if sync is not None else lambda router: None), shared)
     if settings.job_workers:
         jobs.worker = Worker(jobs.store, jobs.queue, JobRunner(admission, auth, pipeline, jobs), jobs.finished,
                              settings.job_workers, settings.job_poll)

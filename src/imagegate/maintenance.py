@@ -27,9 +27,9 @@ Loader = Callable[[], Settings]
 
 class Reloader:
     def __init__(self, load: Loader, registry: Registry, environ: Mapping[str, str], live: Live,
-                 caps_for: CapsFor = local_caps) -> None:
+                 caps_for: CapsFor = local_caps, on_reload: Callable[[Router], None] = lambda router: None) -> None:
         self.load, self.registry, self.environ, self.live = load, registry, environ, live
-        self.caps_for = caps_for
+        self.caps_for, self.on_reload = caps_for, on_reload
         self.lock = asyncio.Lock()
         self.retired: list[Router] = []
         self.tasks: set[asyncio.Task[None]] = set()
@@ -44,6 +44,7 @@ class Reloader:
         async with self.lock:
             routing = build_routing(self.load(), self.registry, self.environ, self.caps_for)
             old = self.live.swap(routing)
+            self.on_reload(routing.router)
             self.retired.append(old.router)
             task = asyncio.create_task(self._retire(old.router), name="retire-channels")
             self.tasks.add(task)

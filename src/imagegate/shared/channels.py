@@ -13,6 +13,8 @@ and upstream key (``<prefix>:channel:<name>:<account>``: a new key after a reloa
                probe)
     disable    the upstream rejected the key (401/403)     disabled, on every node
     healthy    a probe succeeded                           healthy again (if its cooldown is over)
+    reset      this node reloaded its configuration        healthy (other nodes' cooldowns end; a channel
+                                                           they disabled stays so until they reload too)
 
 Each change bumps the record's ``gen``; every ``shared_interval`` seconds a node sends what it has
 queued and reads every record of its channels in one round trip, taking on those whose ``gen``
@@ -22,7 +24,7 @@ missed messages (a reconnect, an outage) is right again at its next read, and th
 whether Redis is reachable (:class:`~imagegate.shared.SharedState`).
 
 A node that comes up takes on the fleet's records at its first read; a reload starts its channels
-healthy again and takes on only later changes.
+healthy again, resets their records and takes on only later changes.
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ local function set(s, reason, u)
   redis.call('HINCRBY', KEYS[1], 'gen', 1)
   redis.call('DEL', KEYS[2])
 end
-if kind == 'disable' then
+if kind == 'reset' then
+  if state ~= 'healthy' then set('healthy', '', 0) end
+elseif kind == 'disable' then
   if state ~= 'disabled' then set('disabled', ARGV[2], 0) end
 elseif kind == 'healthy' then
   if state == 'cooling' and ends <= now then set('healthy', '', 0) end
@@ -154,6 +158,11 @@ class HealthSync:
             log.error("CHANNEL DISABLED: the upstream rejected the credentials of channel %r on another node; "
                       "it gets no traffic until the configuration is reloaded", channel.name,
                       extra={"channel": channel.name})
+
+    def reset(self, router: Router) -> None:
+        """A reload: the fleet's records of ``router``'s channels start afresh."""
+        for channel in router.channels:
+            self.record(channel, "reset")
 
     def _drop_queued(self) -> None:
         while not self._queue.empty():

@@ -112,3 +112,15 @@ def test_mode_changes_are_reported_once() -> None:
     assert shared.mode() == "local"
     shared.degrade(ConnectionError("x"))  # no Redis configured: nothing to degrade from
     assert shared.mode() == "local" and changes == []
+
+
+async def test_a_reload_resets_the_fleets_record_of_a_cooldown(state: SharedState) -> None:
+    (a_sync, a), (b_sync, b) = node(state), node(state)
+    a_sync.record(a, "cool", "failures", 60.0)
+    await a_sync.sync()
+    await b_sync.sync()
+    assert b.health.state is COOLING
+    a_sync.reset(Router([a]))  # node A reloaded its configuration
+    await a_sync.sync()
+    await b_sync.sync()
+    assert b.health.state is HEALTHY
