@@ -65,9 +65,15 @@ class RedisSemaphore:
         self._renew = redis.register_script(RENEW)
 
     async def try_acquire(self) -> str | None:
-        """A holder id if a slot was free, else ``None``. Redis errors propagate."""
+        """A holder id if a slot was free, else ``None``. Redis errors propagate; a caller cancelled while
+        Redis answers gives back the slot it may have been given."""
         holder = uuid.uuid4().hex
-        taken: Any = await self._acquire(keys=[self.key], args=[self.cap, holder, self.lease_ms])
+        try:
+            taken: Any = await self._acquire(keys=[self.key], args=[self.cap, holder, self.lease_ms])
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.release(holder))
+            raise
         return holder if int(taken) else None
 
     async def renew(self, holder: str) -> bool:

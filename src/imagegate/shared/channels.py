@@ -62,7 +62,7 @@ if kind == 'reset' then
 elseif kind == 'disable' then
   if state ~= 'disabled' then set('disabled', ARGV[2], 0) end
 elseif kind == 'healthy' then
-  if state == 'cooling' and ends <= now then set('healthy', '', 0) end
+  if state == 'cooling' and ends <= now + 250 then set('healthy', '', 0) end
 elseif kind == 'cool' then
   if state ~= 'disabled' and (state ~= 'cooling' or ends < now + ms) then set('cooling', ARGV[2], now + ms) end
 elseif kind == 'fail' and state == 'healthy' then
