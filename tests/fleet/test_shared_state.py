@@ -1,7 +1,8 @@
 """Three gateway processes on one PostgreSQL database and one Redis share channel health and upstream caps,
 and say so when Redis goes away.
 
-- a channel that starts failing on node A is avoided by B and C within a second;
+- a channel that starts failing on node A is avoided by B and C within a second, and a key an upstream
+  rejects on node C is disabled on A and B as soon;
 - a BFL account capped at 6 never sees more than 6 tasks from three nodes of two workers each, and every one
   of 60 concurrent requests is served;
 - Redis stopped mid-run: no request fails, every node says ``degraded`` (health answer, metric, log line)
@@ -73,6 +74,14 @@ def test_a_channel_failing_on_one_node_is_avoided_by_the_others(tmp_path: Path) 
             assert len(primary.image_requests) == served_by_primary
             assert len(backup.image_requests) == 3
             assert channel_state(b, "primary")["reason"] == "failures"
+
+            backup.fail_next("status", status=401)  # the backup's key rejected, seen on node C only
+            with c.client() as sdk:
+                sdk.images.generate(model="gpt-image-1", prompt="on node C")  # the cooling primary serves
+            assert state_of(c, "backup") == "disabled"
+            wait_until(lambda: state_of(a, "backup") == state_of(b, "backup") == "disabled",
+                       "nodes A and B to see the backup channel disabled", timeout=1.0)
+            assert channel_state(a, "backup")["reason"] == "auth"
 
 
 def test_an_account_cap_holds_across_nodes_and_workers(tmp_path: Path, bfl: FakeBFL) -> None:
