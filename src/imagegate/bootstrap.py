@@ -33,7 +33,10 @@ from .metrics import Metrics
 from .pipeline import Pipeline
 from .providers.registry import Registry
 from .ratelimit import LocalWindow, RateLimiter, RedisWindow
-from .routing import Live, build_routing, field_table
+from .routing import CapsFor, Live, build_routing, field_table, local_caps
+from .shared import SharedState
+from .shared.caps import fleet_caps
+from .shared.channels import HealthSync
 from .store import ResultStore, Signer
 from .store.choose import Stores, open_stores
 from .store.signing import load_secret
@@ -58,6 +61,7 @@ class Services:
     jobs: Jobs
     detached: Detached
     reloader: Reloader
+    shared: SharedState
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -74,11 +78,21 @@ class Services:
         await self.usage.close()
         await self.limiter.window.aclose()
         await self.reloader.close()
+        await self.shared.aclose()
         await self.db.close()
 
 
 def _limiter(settings: Settings) -> RateLimiter:
     return RateLimiter(RedisWindow.from_url(settings.redis_url) if settings.redis_url else LocalWindow())
+
+
+def _shared(settings: Settings, metrics: Metrics) -> tuple[SharedState, CapsFor]:
+    """The fleet's shared state (``local`` without Redis) and where each upstream account's caps come from."""
+    shared = SharedState.from_url(settings.redis_url, settings.redis_prefix, settings.expected_nodes,
+                                  metrics.shared_degraded.set)
+    if shared.redis is None:
+        return shared, local_caps
+    return shared, lambda account: fleet_caps(shared, settings.slot_lease, account)
 
 
 async def job_queue(settings: Settings) -> JobQueue:
@@ -102,11 +116,12 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
     environment); ``environ`` holds the providers' own key variables (default: this process's environment)."""
     environ = dict(os.environ if environ is None else environ)
     registry = Registry.load(settings.provider_modules)
-    live = Live(build_routing(settings, registry, environ))
+    metrics = Metrics()
+    shared, caps_for = _shared(settings, metrics)
+    live = Live(build_routing(settings, registry, environ, caps_for))
     fields = field_table(registry)
     db = Database(settings.database_url or default_url(settings.data_dir))
     await db.migrate()
-    metrics = Metrics()
     metrics.watch(lambda: live.current.router)
     keys = Keys(db)
     usage = UsageRecorder(db)
@@ -118,14 +133,18 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
     store = stores.results
     auth = Authenticator(keys, settings.master_key, settings.key_cache_ttl)
     admission = Admission(live, fields, settings.default_model, settings.max_image_pixels)
-    pipeline = Pipeline(Dispatcher(live, metrics), store, stores.links, billing)
+    sync = HealthSync(shared, lambda: live.current.router, settings.shared_interval) if shared.redis else None
+    pipeline = Pipeline(Dispatcher(live, metrics, events=sync), store, stores.links, billing)
     jobs = await _jobs(settings, db, stores)
     services = Services(settings, fields, live, admission, db, keys, auth, _limiter(settings), usage, billing, store,
                         signer, metrics, pipeline, jobs, Detached(),
-                        Reloader(load or (lambda: settings), registry, environ, live))
+                        Reloader(load or (lambda: settings), registry, environ, live, caps_for,
+                                 sync.reset if sync is not None else lambda router: None), shared)
     if settings.job_workers:
         jobs.worker = Worker(jobs.store, jobs.queue, JobRunner(admission, auth, pipeline, jobs), jobs.finished,
                              settings.job_workers, settings.job_poll)
         jobs.worker.start()
     services.tasks.append(asyncio.create_task(sweep_forever(settings, store, billing, jobs, db), name="sweep"))
+    if sync is not None:
+        services.tasks.append(asyncio.create_task(sync.run(), name="shared-channel-health"))
     return services

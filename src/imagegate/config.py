@@ -199,6 +199,9 @@ class Settings(BaseSettings):
     webhook_allow_hosts: list[str] = []
     webhook_timeout: float = Field(10.0, gt=0)
     redis_prefix: str = Field("imagegate", min_length=1)
+    expected_nodes: int = Field(1, ge=1)
+    shared_interval: float = Field(0.25, gt=0, le=1.0)
+    slot_lease: float = Field(30.0, ge=1.0)
     log_prompts: bool = False
     poll_interval: float = Field(default=0.5, gt=0)
     poll_max_interval: float = Field(default=3.0, gt=0)

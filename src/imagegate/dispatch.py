@@ -23,10 +23,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .context import RequestContext, current
 from .errors import ApiError, ClientClosed, UpstreamTimeout
-from .health import Health
 from .job import ImageJob
 from .metrics import Metrics, ModelMetrics
 from .policy import DeadlinePassed, Effect, Policy, Verdict, judge, retry_after
@@ -93,13 +93,28 @@ class _Run:
     stats: ModelMetrics
 
 
+class ChannelEvents(Protocol):
+    """Where a channel's health changes go besides its own :class:`Health` (the fleet's, with Redis: see
+    :mod:`imagegate.shared.channels`): ``fail``, ``cool`` (``reason``, ``seconds``), ``disable``, ``healthy``."""
+
+    def record(self, channel: Channel, kind: str, reason: str = "", seconds: float = 0.0) -> None: ...
+
+
+class NoEvents:
+    """One process: its channels' health is all there is."""
+
+    def record(self, channel: Channel, kind: str, reason: str = "", seconds: float = 0.0) -> None:
+        return None
+
+
 class Dispatcher:
     """Runs jobs on the routing in force when each starts (``live``: swapped whole by a reload)."""
 
     def __init__(self, live: Live, metrics: Metrics, rng: random.Random | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, events: ChannelEvents | None = None) -> None:
         self.live = live
         self.metrics = metrics
+        self.events: ChannelEvents = events or NoEvents()
         self.rng = rng or random.Random()
         self.clock = clock
 
@@ -218,15 +233,20 @@ class Dispatcher:
         finally:
             elapsed = self.clock() - started
             self.metrics.channel(channel.name).latency.observe(elapsed)
-        channel.health.succeeded(elapsed, lease.probe)
+        self._succeeded(channel, elapsed, lease.probe)
         return result
+
+    def _succeeded(self, channel: Channel, latency: float | None, probe: bool) -> None:
+        channel.health.succeeded(latency, probe)
+        if probe:
+            self.events.record(channel, "healthy")
 
     def _retry(self, run: _Run, lease: Lease, err: ApiError, attempts: int) -> bool:
         """Judge a failed attempt: update the channel's health, count it, and say whether to retry."""
         verdict = judge(err)
         channel = lease.channel
         self.metrics.channel(channel.name).error(verdict.kind)
-        self._mark(channel.name, channel.health, verdict, err, lease.probe, run.policy)
+        self._mark(channel, verdict, err, lease.probe, run.policy)
         retry = verdict.retry and attempts < run.policy.max_attempts and self.clock() < run.deadline
         level = logging.INFO if verdict.effect is Effect.ANSWERED else logging.WARNING
         log.log(level, "upstream attempt failed", extra={
@@ -235,13 +255,14 @@ class Dispatcher:
             raise ClientClosed("The client closed the request.") from err
         return retry
 
-    def _mark(self, name: str, health: Health, verdict: Verdict, err: ApiError, probe: bool, policy: Policy) -> None:
-        now = self.clock()
+    def _mark(self, channel: Channel, verdict: Verdict, err: ApiError, probe: bool, policy: Policy) -> None:
+        now, name, health = self.clock(), channel.name, channel.health
         match verdict.effect:
             case Effect.ANSWERED:
-                health.succeeded(None, probe)
+                self._succeeded(channel, None, probe)
                 return
             case Effect.DISABLE:
+                self.events.record(channel, "disable", verdict.kind)
                 if health.disable(verdict.kind):
                     log.error("CHANNEL DISABLED: the upstream rejected the credentials of channel %r; it gets no "
                               "traffic until the configuration is reloaded (fix its api_key, then SIGHUP or "
@@ -255,7 +276,11 @@ class Dispatcher:
                 cooled = health.exhausted(now)
             case _:
                 return
-        if cooled is not None:
-            self.metrics.channel(name).cooldown(cooled)
-            log.warning("channel cooling down", extra={
-                "channel": name, "reason": cooled, "seconds": round(health.until - now, 3)})
+        if cooled is None:
+            if verdict.effect is Effect.FAILURE:
+                self.events.record(channel, "fail")
+            return
+        self.events.record(channel, "cool", cooled, health.until - now)
+        self.metrics.channel(name).cooldown(cooled)
+        log.warning("channel cooling down", extra={
+            "channel": name, "reason": cooled, "seconds": round(health.until - now, 3)})

@@ -98,6 +98,26 @@ class Health:
         self.state, self.reason = DISABLED, reason
         return True
 
+    def adopt(self, state: str, reason: str, until: float) -> bool:
+        """Take on the state the fleet recorded (``until`` on this clock); True if this health changed.
+
+        A disabled channel stays disabled; a cooling one becomes healthy only by the record of a probe
+        that succeeded somewhere."""
+        if self.state is DISABLED or state not in (HEALTHY, COOLING, DISABLED):
+            return False
+        if state == DISABLED:
+            self.state, self.reason = DISABLED, reason
+            return True
+        if state == COOLING:
+            changed = self.state is not COOLING or abs(self.until - until) > 0.001
+            self._cool(until, 0.0, reason)
+            return changed
+        if self.state is COOLING:
+            self.state, self.reason = HEALTHY, ""
+            self._fails.clear()
+            return True
+        return False
+
     def _cool(self, now: float, seconds: float, reason: str) -> str:
         self.state, self.reason, self.until = COOLING, reason, now + seconds
         self._fails.clear()

@@ -23,7 +23,7 @@ from .jobs import Jobs
 from .ledger import Database
 from .providers.registry import Registry
 from .router import Router
-from .routing import Live, build_routing
+from .routing import CapsFor, Live, build_routing, local_caps
 from .store import ResultStore
 
 log = logging.getLogger("imagegate")
@@ -32,8 +32,10 @@ SWEEP_LOCK = 0x696D_6167_6573_7770  # the PostgreSQL advisory lock key of the sw
 
 
 class Reloader:
-    def __init__(self, load: Loader, registry: Registry, environ: Mapping[str, str], live: Live) -> None:
+    def __init__(self, load: Loader, registry: Registry, environ: Mapping[str, str], live: Live,
+                 caps_for: CapsFor = local_caps, on_reload: Callable[[Router], None] = lambda router: None) -> None:
         self.load, self.registry, self.environ, self.live = load, registry, environ, live
+        self.caps_for, self.on_reload = caps_for, on_reload
         self.lock = asyncio.Lock()
         self.retired: list[Router] = []
         self.tasks: set[asyncio.Task[None]] = set()
@@ -46,8 +48,9 @@ class Reloader:
         configuration is invalid. Other settings (listen address, database, keys) need a restart.
         """
         async with self.lock:
-            routing = build_routing(self.load(), self.registry, self.environ)
+            routing = build_routing(self.load(), self.registry, self.environ, self.caps_for)
             old = self.live.swap(routing)
+            self.on_reload(routing.router)
             self.retired.append(old.router)
             task = asyncio.create_task(self._retire(old.router), name="retire-channels")
             self.tasks.add(task)

@@ -16,6 +16,7 @@ across a reload.
     imagegate_channel_cooldowns_total{channel,reason} cooldowns started
     imagegate_channel_in_flight{channel}              upstream calls running now
     imagegate_channel_state{channel,state}            1 for the channel's current state
+    imagegate_shared_state_degraded                   1 while Redis is unreachable (see imagegate.shared)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -121,6 +122,8 @@ class Metrics:
                                        registry=r)
         self.cooldowns = Counter("imagegate_channel_cooldowns", "Cooldowns started.", ["channel", "reason"],
                                  registry=r)
+        self.shared_degraded = Gauge("imagegate_shared_state_degraded", "1 while Redis can't be reached and "
+                                     "this node serves on its own state.", registry=r)
         self._router: Callable[[], Router | None] = lambda: None
         r.register(_ChannelCollector(lambda: self._router()))
         self._models: dict[str, ModelMetrics] = {}

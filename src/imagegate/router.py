@@ -51,6 +51,7 @@ class Channel:
     timeout: float = 600.0
     max_concurrency: int | None = None
     health: Health = field(default_factory=Health, repr=False)
+    account: str = ""  # the upstream account's digest (see providers.limits.account_id): keys its shared state
 
     def refusal(self, job: ImageJob) -> InvalidRequest | None:
         return self.client.refusal(job, self.models[job.spec.id])

@@ -11,7 +11,7 @@ to change.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -25,8 +25,15 @@ from .ledger.prices import PriceTable
 from .policy import Policy
 from .providers.base import Upstream
 from .providers.http import Http
+from .providers.limits import Caps, account_id, local_cap
 from .providers.registry import Registry
 from .router import Channel, Router
+
+CapsFor = Callable[[str], Caps]  # an upstream account's digest → where its task caps' slots come from
+
+
+def local_caps(account: str) -> Caps:
+    return local_cap
 
 
 class ConfigError(ValueError):
@@ -85,7 +92,7 @@ def _check_keys(config: ChannelConfig, known: set[str]) -> None:
             raise ConfigError(f"channel {config.name!r}: unknown key {key!r} for provider {config.provider!r}{hint}")
 
 
-def _upstream(config: ChannelConfig, registry: Registry) -> Upstream:
+def _upstream(config: ChannelConfig, registry: Registry, caps_for: CapsFor) -> Upstream:
     spec = registry[config.provider]
     _check_keys(config, set(spec.channel_options.model_fields) if spec.channel_options is not None else set())
     options = None
@@ -99,26 +106,28 @@ def _upstream(config: ChannelConfig, registry: Registry) -> Upstream:
         or (spec.env.base_url if spec.env is not None else "")
     if not base_url:
         raise ConfigError(f"channel {config.name!r}: base_url is required for provider {config.provider!r}")
+    caps = caps_for(account_id(base_url, config.api_key))
     return Upstream(config.name, base_url, config.api_key, config.timeout, config.max_concurrency,
-                    dict(config.model_concurrency), config.poll, options)
+                    dict(config.model_concurrency), config.poll, options, caps)
 
 
-def _channel(config: ChannelConfig, settings: Settings, registry: Registry) -> Channel:
+def _channel(config: ChannelConfig, settings: Settings, registry: Registry, caps_for: CapsFor) -> Channel:
     spec = registry[config.provider]
     http = Http(config.timeout, config.max_concurrency, secret_header=spec.credential_header,
                 key_prefixes=registry.key_prefixes(), key_patterns=registry.key_patterns())
     health = Health(config.allowed_fails or settings.allowed_fails, settings.fail_window,
                     settings.cooldown if config.cooldown is None else config.cooldown)
-    upstream = _upstream(config, registry)
+    upstream = _upstream(config, registry, caps_for)
     try:
         client = spec.build(upstream, http)
     except (ValueError, OSError, MissingExtra) as exc:
         raise ConfigError(f"channel {config.name!r}: {str(exc).splitlines()[0]}") from None
     return Channel(config.name, config.provider, client, upstream.base_url, dict(config.models), config.priority,
-                   config.weight, config.timeout, config.max_concurrency, health)
+                   config.weight, config.timeout, config.max_concurrency, health,
+                   account_id(upstream.base_url, upstream.api_key))
 
 
-def _channels(settings: Settings, registry: Registry, environ: Mapping[str, str]) -> list[Channel]:
+def _channels(settings: Settings, registry: Registry, environ: Mapping[str, str], caps_for: CapsFor) -> list[Channel]:
     channels: list[Channel] = []
     for config in channel_configs(settings, registry, environ):
         if config.provider not in registry:
@@ -126,7 +135,7 @@ def _channels(settings: Settings, registry: Registry, environ: Mapping[str, str]
             raise ConfigError(f"channel {config.name!r}: unknown provider {config.provider!r} (known: {known})")
         if any(c.name == config.name for c in channels):
             raise ConfigError(f"channel name {config.name!r} is used twice; channel names must be unique")
-        channels.append(_channel(config, settings, registry))
+        channels.append(_channel(config, settings, registry, caps_for))
     return channels
 
 
@@ -150,11 +159,13 @@ def _catalog(settings: Settings, registry: Registry, aliases: dict[str, str]) ->
     return catalog
 
 
-def build_routing(settings: Settings, registry: Registry, environ: Mapping[str, str]) -> Routing:
+def build_routing(settings: Settings, registry: Registry, environ: Mapping[str, str],
+                  caps_for: CapsFor = local_caps) -> Routing:
     """Catalog, channels, prices and policy from settings, checked. The channels' HTTP clients open lazily,
-    so a routing that is refused (or only inspected, as the CLI does) leaves nothing to close."""
+    so a routing that is refused (or only inspected, as the CLI does) leaves nothing to close. ``caps_for``
+    gives each upstream account's task caps (this process's by default; the fleet's with Redis)."""
     check_reservation_ttl(settings)
-    channels = _channels(settings, registry, environ)
+    channels = _channels(settings, registry, environ, caps_for)
     aliases = {public: upstream for c in channels for public, upstream in c.models.items()}
     catalog = _catalog(settings, registry, aliases)
     try:

@@ -99,6 +99,7 @@ class ModelList(BaseModel):
 
 class HealthStatus(BaseModel):
     status: Literal["ok"]
+    shared_state: Literal["local", "shared", "degraded"]
 
 
 class ChannelObject(BaseModel):

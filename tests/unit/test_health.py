@@ -80,3 +80,33 @@ def test_snapshot_of_a_cooling_channel() -> None:
     snap = health.snapshot(1.0)
     assert snap["state"] == "cooling" and snap["reason"] == "failures" and snap["cooldown_remaining"] == 4.0
     assert snap["recent"]["latency_ms"] == {"p50": None, "p95": None}
+
+
+def test_adopt_takes_on_the_fleets_cooldown_and_its_end() -> None:
+    h = Health()
+    assert h.adopt("cooling", "rate_limited", 1030.0)
+    assert (h.state, h.reason, h.until) == ("cooling", "rate_limited", 1030.0)
+    assert h.resting(1000.0) and not h.usable(1000.0)
+    assert not h.adopt("cooling", "rate_limited", 1030.0)  # nothing new
+
+
+def test_adopt_healthy_ends_only_a_cooldown() -> None:
+    h = Health()
+    h.adopt("cooling", "failures", 1000.0)
+    assert h.adopt("healthy", "", 0.0)
+    assert h.state == "healthy" and h.reason == ""
+    assert not h.adopt("healthy", "", 0.0)
+
+
+def test_adopt_never_revives_a_disabled_channel() -> None:
+    h = Health()
+    assert h.adopt("disabled", "auth", 0.0)
+    assert not h.adopt("healthy", "", 0.0)
+    assert not h.adopt("cooling", "failures", 5.0)
+    assert (h.state, h.reason) == ("disabled", "auth")
+
+
+def test_adopt_ignores_an_unknown_state() -> None:
+    h = Health()
+    assert not h.adopt("sideways", "", 0.0)
+    assert h.state == "healthy"

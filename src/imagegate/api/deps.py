@@ -32,6 +32,7 @@ from ..maintenance import Reloader
 from ..metrics import Metrics
 from ..pipeline import Answer
 from ..routing import Routing
+from ..shared import SharedState
 from ..store import ResultStore, Signer
 from .bodies import MAX_JSON_BYTES as MAX_JSON_BYTES
 from .bodies import read_json as read_json
@@ -61,6 +62,7 @@ DatabaseDep = Annotated[Database, _part("db")]
 ReloaderDep = Annotated[Reloader, _part("reloader")]
 MetricsDep = Annotated[Metrics, _part("metrics")]
 AuthDep = Annotated[Authenticator, _part("auth")]
+SharedStateDep = Annotated[SharedState, _part("shared")]
 
 
 async def _routing(request: Request) -> Routing:

@@ -91,7 +91,15 @@ class RedisQueue:
         return entry
 
     async def next(self, wait: float) -> str | None:
-        entry = await self._entry(wait)
+        from redis.exceptions import ResponseError
+
+        try:
+            entry = await self._entry(wait)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            await self.start()  # a Redis that came back empty (restarted without persistence)
+            return None
         if entry is None:
             return None
         entry_id, fields = entry

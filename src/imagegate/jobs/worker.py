@@ -84,7 +84,9 @@ class Worker:
                 claimed = await self._claim(wait)
             except Exception:
                 log.exception("claiming a job failed")
-                claimed = None
+                self.slots.release()
+                await asyncio.sleep(self.poll)  # the queue's store is down (a Redis outage): try again later
+                continue
             if claimed is None:
                 self.slots.release()
                 wait = self.poll

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from ..config import PollConfig
 from ..errors import InvalidRequest
 from ..job import ImageJob
+from .limits import Caps, local_cap
 
 PartialSink = Callable[[str, str], None]  # (event type, event JSON): a partial image for a streaming client
 
@@ -46,6 +47,7 @@ class Upstream:
     model_concurrency: dict[str, int] = field(default_factory=dict)
     poll: PollConfig = field(default_factory=PollConfig)
     options: Any = None
+    caps: Caps = field(default=local_cap, repr=False)  # where its task caps' slots come from
 
 
 @dataclass(slots=True)

@@ -48,7 +48,7 @@ class BFLProvider:
         self.plan = upstream.poll
         self.http = http
         self.limiter = TaskLimiter(upstream.max_concurrency or ACCOUNT_CAP,
-                                   {**MODEL_CAPS, **upstream.model_concurrency})
+                                   {**MODEL_CAPS, **upstream.model_concurrency}, upstream.caps)
 
     async def aclose(self) -> None:
         await self.http.aclose()

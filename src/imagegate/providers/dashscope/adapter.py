@@ -73,7 +73,7 @@ class DashScopeProvider:
         self.http = http
         options = upstream.options if isinstance(upstream.options, DashScopeOptions) else DashScopeOptions()
         self.async_models = ASYNC_MODELS if options.async_tasks else frozenset()
-        self.limiter = TaskLimiter(upstream.max_concurrency, dict(upstream.model_concurrency))
+        self.limiter = TaskLimiter(upstream.max_concurrency, dict(upstream.model_concurrency), upstream.caps)
 
     async def aclose(self) -> None:
         await self.http.aclose()

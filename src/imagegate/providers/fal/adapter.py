@@ -41,7 +41,7 @@ class FalProvider:
         self.headers = {"Authorization": f"Key {upstream.api_key}"}
         self.plan = upstream.poll
         self.http = http
-        self.limiter = TaskLimiter(upstream.max_concurrency, upstream.model_concurrency)
+        self.limiter = TaskLimiter(upstream.max_concurrency, upstream.model_concurrency, upstream.caps)
 
     async def aclose(self) -> None:
         await self.http.aclose()
