@@ -35,6 +35,7 @@ from .ratelimit import LocalWindow, RateLimiter, RedisWindow
 from .routing import Live, build_routing, field_table
 from .store import LocalStore, ResultStore, Signer
 from .store.signing import load_secret
+from .tracing import Tracing
 
 
 @dataclass(slots=True)
@@ -73,6 +74,7 @@ class Services:
         await self.limiter.window.aclose()
         await self.reloader.close()
         await self.db.close()
+        self.metrics.close()
 
 
 def _limiter(settings: Settings) -> RateLimiter:
@@ -94,16 +96,18 @@ async def _jobs(settings: Settings, db: Database, signer: Signer) -> Jobs:
                 Notifier(settings.webhook_secret, settings.webhook_allow_hosts, settings.webhook_timeout), signer)
 
 
-async def start(settings: Settings, load: Loader | None = None, environ: Mapping[str, str] | None = None) -> Services:
+async def start(settings: Settings, load: Loader | None = None, environ: Mapping[str, str] | None = None,
+                tracing: Tracing | None = None) -> Services:
     """Build and start every part. ``load`` re-reads the configuration on reload (by default the same file and
-    environment); ``environ`` holds the providers' own key variables (default: this process's environment)."""
+    environment); ``environ`` holds the providers' own key variables (default: this process's environment);
+    ``tracing`` makes the upstream attempts' spans (default: none)."""
     environ = dict(os.environ if environ is None else environ)
     registry = Registry.load(settings.provider_modules)
     live = Live(build_routing(settings, registry, environ))
     fields = field_table(registry)
     db = Database(settings.database_url or default_url(settings.data_dir))
     await db.migrate()
-    metrics = Metrics()
+    metrics = Metrics(settings.node_name)
     metrics.watch(lambda: live.current.router)
     keys = Keys(db)
     usage = UsageRecorder(db)
@@ -114,7 +118,7 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
     signer = Signer(load_secret(settings.data_dir, settings.secret), settings.url_ttl, settings.base_url)
     auth = Authenticator(keys, settings.master_key, settings.key_cache_ttl)
     admission = Admission(live, fields, settings.default_model, settings.max_image_pixels)
-    pipeline = Pipeline(Dispatcher(live, metrics), store, signer, billing)
+    pipeline = Pipeline(Dispatcher(live, metrics, tracing=tracing), store, signer, billing)
     jobs = await _jobs(settings, db, signer)
     services = Services(settings, fields, live, admission, db, keys, auth, _limiter(settings), usage, billing, store,
                         signer, metrics, pipeline, jobs, Detached(),
