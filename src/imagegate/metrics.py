@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -139,7 +140,8 @@ def forget_dead_workers(path: Path) -> None:
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:
-            mark_process_dead(int(pid), str(path))  # type: ignore[no-untyped-call]
+            with suppress(FileNotFoundError):  # another worker's scrape removed it first
+                mark_process_dead(int(pid), str(path))  # type: ignore[no-untyped-call]
         except PermissionError:
             pass  # alive, as another user
 
