@@ -51,22 +51,35 @@ def wanted(environ: Mapping[str, str]) -> bool:
     return any(environ.get(name) for name in ENDPOINTS)
 
 
+def exporter_names(environ: Mapping[str, str]) -> list[str]:
+    """The exporters ``OTEL_TRACES_EXPORTER`` names (``otlp`` by default); ``ValueError`` naming one imagegate
+    can't make (checked by ``serve`` before any worker starts)."""
+    names = [n for n in (n.strip().lower() for n in environ.get("OTEL_TRACES_EXPORTER", "otlp").split(",")) if n]
+    for name in names:
+        if name not in ("otlp", "console", "none"):
+            raise ValueError(f"OTEL_TRACES_EXPORTER={name}: imagegate knows otlp, console and none")
+    protocol = environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
+    if "otlp" in names and protocol not in (None, "", "http/protobuf"):
+        raise ValueError(f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol}: imagegate exports over http/protobuf")
+    return [name for name in names if name != "none"]
+
+
+def check(environ: Mapping[str, str]) -> None:
+    """``ValueError`` if the ``OTEL_*`` variables ask for traces imagegate can't send."""
+    if wanted(environ):
+        exporter_names(environ)
+
+
 def exporters(environ: Mapping[str, str]) -> list[SpanExporter]:
-    """The exporters ``OTEL_TRACES_EXPORTER`` names (``otlp`` by default); ``ValueError`` naming an unknown one."""
+    """The span exporters :func:`exporter_names` names, made (they read their own ``OTEL_EXPORTER_*``)."""
     found: list[SpanExporter] = []
-    for name in filter(None, (n.strip().lower() for n in environ.get("OTEL_TRACES_EXPORTER", "otlp").split(","))):
+    for name in exporter_names(environ):
         if name == "otlp":
-            protocol = environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or environ.get(
-                "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-            if protocol != "http/protobuf":
-                raise ValueError(f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol}: imagegate exports over http/protobuf")
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
             found.append(OTLPSpanExporter())
-        elif name == "console":
+        else:
             from opentelemetry.sdk.trace.export import ConsoleSpanExporter
             found.append(ConsoleSpanExporter())
-        elif name != "none":
-            raise ValueError(f"OTEL_TRACES_EXPORTER={name}: imagegate knows otlp, console and none")
     return found
 
 

@@ -98,3 +98,15 @@ def test_a_metrics_directory_given_by_the_operator_is_emptied_but_kept(
     monkeypatch.setattr(serving.uvicorn, "run", lambda app, **options: None)
     serving.main(["2", "warning"])
     assert given.is_dir() and not any(given.iterdir())
+
+
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_serve_refuses_otel_variables_it_cannot_honour_before_any_worker_starts(
+        cli_config: Path, monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "zipkin")
+    started: list[str] = []
+    monkeypatch.setattr(serving.os, "execve", lambda *args: started.append("workers"))
+    monkeypatch.setattr(serving.uvicorn, "run", lambda *args, **options: started.append("one"))
+    result = CliRunner().invoke(app, ["serve", "-c", str(cli_config), "--workers", workers])
+    assert result.exit_code == 2 and started == []
+    assert "invalid configuration: OTEL_TRACES_EXPORTER=zipkin" in result.output
