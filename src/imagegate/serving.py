@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
 from typing import Any, NoReturn
 
 import uvicorn
@@ -38,8 +40,10 @@ def _options(settings: Settings, log_level: str) -> dict[str, Any]:
 
 
 def run_here(settings: Settings, loader: SettingsLoader, log_level: str) -> None:
-    """Serve with one worker, in this process."""
-    uvicorn.run(create_app(settings, loader), **_options(settings, log_level))
+    """Serve with one worker, in this process (emptying ``PROMETHEUS_MULTIPROC_DIR`` first if it is set)."""
+    given = os.environ.get(MULTIPROC_ENV)
+    with metrics_dir.prepared(Path(given)) if given else nullcontext():
+        uvicorn.run(create_app(settings, loader), **_options(settings, log_level))
 
 
 def workers_command(loader: SettingsLoader, workers: int, log_level: str) -> tuple[list[str], dict[str, str]]:

@@ -110,3 +110,16 @@ def test_serve_refuses_otel_variables_it_cannot_honour_before_any_worker_starts(
     result = CliRunner().invoke(app, ["serve", "-c", str(cli_config), "--workers", workers])
     assert result.exit_code == 2 and started == []
     assert "invalid configuration: OTEL_TRACES_EXPORTER=zipkin" in result.output
+
+
+def test_one_worker_empties_a_metrics_directory_the_operator_gives(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_1.db").write_bytes(b"an earlier run")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
+    seen: list[list[Path]] = []
+    monkeypatch.setattr(serving, "create_app", lambda settings, loader: "the app")
+    monkeypatch.setattr(serving.uvicorn, "run", lambda app, **options: seen.append(sorted(given.iterdir())))
+    serving.run_here(Settings(), serving.SettingsLoader(), "info")
+    assert seen == [[]] and given.is_dir()
