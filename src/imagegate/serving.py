@@ -32,6 +32,9 @@ from .logs import logging_config
 from .metrics import MULTIPROC_ENV
 
 WORKER_FACTORY = "imagegate.app:create_app_from_env"
+# Seconds a worker has to answer its supervisor's health check before it is replaced. Uvicorn's 5 s default
+# replaces a new worker that is still importing the app on a busy machine, again and again.
+WORKER_HEALTHCHECK = 30
 
 
 def _options(settings: Settings, log_level: str) -> dict[str, Any]:
@@ -70,7 +73,8 @@ def main(argv: Sequence[str]) -> None:
     path = metrics_dir.chosen(os.environ)
     os.environ[MULTIPROC_ENV] = str(path)  # the workers start with this process's environment
     with metrics_dir.prepared(path):
-        uvicorn.run(WORKER_FACTORY, factory=True, workers=workers, **_options(settings, log_level))
+        uvicorn.run(WORKER_FACTORY, factory=True, workers=workers, timeout_worker_healthcheck=WORKER_HEALTHCHECK,
+                    **_options(settings, log_level))
 
 
 if __name__ == "__main__":

@@ -71,8 +71,10 @@ def counting_workers(gateway: Gateway) -> set[int]:
 
 def test_metrics_add_up_every_worker_whichever_answers(gateway: Gateway) -> None:
     sent = 0
-    while sent < REQUESTS or counting_workers(gateway) != worker_pids(gateway):  # until both have answered
-        assert sent < 20 * REQUESTS, "one worker took every connection"
+    # Until two workers have answered (uvicorn may replace a worker that is slow to answer its ping on a busy
+    # machine: a replaced worker's counts stay, so "two" is counted over every worker that ran).
+    while sent < REQUESTS or len(counting_workers(gateway)) < 2:
+        assert sent < 20 * REQUESTS, f"one worker took every connection: {counting_workers(gateway)}"
         generate(gateway, 8)
         sent += 8
     texts = [scrape(gateway) for _ in range(8)]
