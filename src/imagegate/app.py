@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ from .fields import FieldTable
 from .maintenance import Loader
 from .providers.registry import Registry
 from .routing import config_problem, field_table
+from .tracing import Tracing
 
 log = logging.getLogger("imagegate")
 
@@ -36,13 +38,17 @@ def _on_sighup(services: Services) -> None:
     services.tasks.append(asyncio.get_running_loop().create_task(reload(), name="sighup-reload"))
 
 
-def create_app(settings: Settings, loader: Loader | None = None, environ: Mapping[str, str] | None = None) -> FastAPI:
+def create_app(settings: Settings, loader: Loader | None = None, environ: Mapping[str, str] | None = None,
+               tracing: Tracing | None = None) -> FastAPI:
     """The app serving ``settings``; ``loader`` gives the settings a reload (``/admin/reload``, SIGHUP) reads
     (without one, a reload rebuilds the channels from ``settings`` again); ``environ`` is where the providers'
-    own key variables are read (default: this process's environment)."""
+    own key variables and the ``OTEL_*`` variables are read (default: this process's environment); ``tracing``
+    replaces what those variables ask for."""
+    tracing = tracing or _tracing(settings, os.environ if environ is None else environ)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = services = await start(settings, loader, environ)
+        app.state.services = services = await start(settings, loader, environ, tracing)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
             loop.add_signal_handler(signal.SIGHUP, _on_sighup, services)
@@ -52,11 +58,13 @@ def create_app(settings: Settings, loader: Loader | None = None, environ: Mappin
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGHUP)
             await services.close()
+            tracing.shutdown()
 
     app = FastAPI(title="imagegate", version=__version__, lifespan=lifespan,
                   description="An OpenAI-compatible image API gateway.")
     errors.install(app)
     app.add_middleware(Observe)
+    tracing.install(app)
     for module in (jobs, images, models, usage, files, admin, admin_channels, health, metrics):
         app.include_router(module.router)
 
@@ -67,6 +75,13 @@ def create_app(settings: Settings, loader: Loader | None = None, environ: Mappin
 
     openapi.install(app, fields)
     return app
+
+
+def _tracing(settings: Settings, environ: Mapping[str, str]) -> Tracing:
+    try:
+        return Tracing.from_env(environ, settings.node_name)
+    except ValueError as exc:
+        raise SystemExit(f"imagegate: invalid configuration: {exc}") from None
 
 
 def create_app_from_env() -> FastAPI:

@@ -40,6 +40,7 @@ from .shared.channels import HealthSync
 from .store import ResultStore, Signer
 from .store.choose import Stores, open_stores
 from .store.signing import load_secret
+from .tracing import Tracing
 
 
 @dataclass(slots=True)
@@ -80,6 +81,7 @@ class Services:
         await self.reloader.close()
         await self.shared.aclose()
         await self.db.close()
+        self.metrics.close()
 
 
 def _limiter(settings: Settings) -> RateLimiter:
@@ -111,12 +113,14 @@ async def _jobs(settings: Settings, db: Database, stores: Stores) -> Jobs:
                 stores.job_links)
 
 
-async def start(settings: Settings, load: Loader | None = None, environ: Mapping[str, str] | None = None) -> Services:
+async def start(settings: Settings, load: Loader | None = None, environ: Mapping[str, str] | None = None,
+                tracing: Tracing | None = None) -> Services:
     """Build and start every part. ``load`` re-reads the configuration on reload (by default the same file and
-    environment); ``environ`` holds the providers' own key variables (default: this process's environment)."""
+    environment); ``environ`` holds the providers' own key variables (default: this process's environment);
+    ``tracing`` makes the upstream attempts' spans (default: none)."""
     environ = dict(os.environ if environ is None else environ)
     registry = Registry.load(settings.provider_modules)
-    metrics = Metrics()
+    metrics = Metrics(settings.node_name)
     shared, caps_for = _shared(settings, metrics)
     live = Live(build_routing(settings, registry, environ, caps_for))
     fields = field_table(registry)
@@ -134,7 +138,7 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
     auth = Authenticator(keys, settings.master_key, settings.key_cache_ttl)
     admission = Admission(live, fields, settings.default_model, settings.max_image_pixels)
     sync = HealthSync(shared, lambda: live.current.router, settings.shared_interval) if shared.redis else None
-    pipeline = Pipeline(Dispatcher(live, metrics, events=sync), store, stores.links, billing)
+    pipeline = Pipeline(Dispatcher(live, metrics, events=sync, tracing=tracing), store, stores.links, billing)
     jobs = await _jobs(settings, db, stores)
     services = Services(settings, fields, live, admission, db, keys, auth, _limiter(settings), usage, billing, store,
                         signer, metrics, pipeline, jobs, Detached(),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -189,6 +190,7 @@ class Settings(BaseSettings):
     queue_wait: float = Field(5.0, ge=0)
     deadline: float = Field(600.0, gt=0)
     metrics_key: str | None = None
+    node_name: str = Field(default_factory=socket.gethostname, min_length=1, pattern=r"^[\x21-\x7e]+$")
     respond_async: bool = False
     job_ttl: int = Field(86400, ge=1)
     job_workers: int = Field(8, ge=0)

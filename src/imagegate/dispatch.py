@@ -9,6 +9,9 @@ the request's one deadline, which no wait or retry passes. Once the client has g
 flight finish (their result is paid for, and is stored and recorded) but nothing new starts.
 A call that fails for good fails the request, unless the client asked for ``partial_results``.
 
+Each attempt is a span when tracing is on (:mod:`imagegate.tracing`), and counts in its channel's
+``imagegate_channel_in_flight`` while it holds the channel's slot.
+
 Only channels that can honour every value of the job take part (:meth:`Router.capable`). A
 streaming client gets the partial images of a call's first attempt that sends any; if that
 attempt then fails over, the next attempt's partials are not sent (the client keeps the previews
@@ -33,6 +36,7 @@ from .policy import DeadlinePassed, Effect, Policy, Verdict, judge, retry_after
 from .providers.base import Call, PartialSink, TaskLog, UpstreamResult
 from .router import Channel, Lease, Router, Unavailable
 from .routing import Live
+from .tracing import Tracing
 
 log = logging.getLogger("imagegate.dispatch")
 Done = tuple[UpstreamResult, str]  # a call's result, and the channel that made it
@@ -111,10 +115,12 @@ class Dispatcher:
     """Runs jobs on the routing in force when each starts (``live``: swapped whole by a reload)."""
 
     def __init__(self, live: Live, metrics: Metrics, rng: random.Random | None = None,
-                 clock: Callable[[], float] = time.monotonic, events: ChannelEvents | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, events: ChannelEvents | None = None,
+                 tracing: Tracing | None = None) -> None:
         self.live = live
         self.metrics = metrics
         self.events: ChannelEvents = events or NoEvents()
+        self.tracing = tracing or Tracing()
         self.rng = rng or random.Random()
         self.clock = clock
 
@@ -180,16 +186,21 @@ class Dispatcher:
                 run.stats.retries.inc()
                 await self._pause(run, tried, last)
             lease = await self._lease(run, tried, last)
-            tried.append(lease.channel.name)
+            channel = lease.channel
+            tried.append(channel.name)
+            in_flight = self.metrics.channel(channel.name).in_flight
+            in_flight.inc()
             try:
-                call = Call(run.job, lease.channel.name, lease.channel.models[run.job.spec.id], n, offset,
+                call = Call(run.job, channel.name, channel.models[run.job.spec.id], n, offset,
                             partials.for_attempt(), run.hooks.tasks, run.hooks.gone)
-                return await self._attempt(run, lease, call), lease.channel.name
+                with self.tracing.attempt(channel.name, channel.provider, run.job.spec.id, len(tried) - 1):
+                    return await self._attempt(run, lease, call), channel.name
             except ApiError as err:
                 if not self._retry(run, lease, err, len(tried)):
                     raise
                 last = err
             finally:
+                in_flight.dec()
                 lease.release()
 
     async def _pause(self, run: _Run, tried: list[str], last: ApiError | None) -> None:

@@ -6,7 +6,8 @@
 ``imagegate[google]`` brings ``google-auth`` (a Google Cloud channel
 with a service-account ``credentials_file``). They are imported only where they are used, through
 :func:`require`; a setting that needs one that isn't installed stops the gateway and the CLI
-with :class:`MissingExtra`, one line naming the extra to install.
+with :class:`MissingExtra`, one line naming the extra to install. ``imagegate[otel]`` brings OpenTelemetry;
+without it ``OTEL_*`` variables give a warning and no traces (:mod:`imagegate.tracing`).
 """
 
 from __future__ import annotations

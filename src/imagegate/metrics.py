@@ -1,9 +1,16 @@
 """Prometheus metrics, in a registry of the gateway's own.
 
-Counters and histograms are bound to their label values once (per model, per channel) and
-cached, so a request costs a few dictionary lookups and increments. Channel state and
-in-flight counts are read from the live router at scrape time, so they never go stale
-across a reload.
+Counters, histograms and the in-flight gauge are bound to their label values once (per model, per
+channel) and cached, so a request costs a few dictionary lookups and increments. Channel state is read
+from the live router at scrape time, so it never goes stale across a reload.
+
+With several workers (``serve --workers N``) every worker writes its values to files in the directory
+``PROMETHEUS_MULTIPROC_DIR`` names (prometheus-client's multiprocess mode, chosen by that variable when the
+library is imported; :mod:`imagegate.metrics_dir` sets it up), and whichever worker answers a scrape adds
+up every worker's: counters and histograms summed over every worker that ever ran since the start,
+``imagegate_channel_in_flight`` summed over the live ones. Channel state is the answering worker's view.
+Every series carries ``node`` (``IMAGEGATE_NODE_NAME``, default the host name), so a fleet's series can
+be told apart and summed.
 
     imagegate_requests_total{model,status}            image requests answered
     imagegate_request_duration_seconds{model}         whole request, as the client saw it
@@ -21,11 +28,15 @@ across a reload.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
@@ -34,6 +45,14 @@ if TYPE_CHECKING:
 LATENCY = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600)
 WAIT = (0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 STATES = ("healthy", "cooling", "probing", "disabled")
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_dir() -> Path | None:
+    """Where the workers' values are, when prometheus-client runs in multiprocess mode (it reads the variable
+    itself, when first imported, so this reads the same one)."""
+    path = os.environ.get(MULTIPROC_ENV)
+    return Path(path) if path else None
 
 
 class ModelMetrics:
@@ -61,7 +80,7 @@ class ModelMetrics:
 class ChannelMetrics:
     """One channel's children, bound once."""
 
-    __slots__ = ("_errors", "_cooldowns", "_name", "_kinds", "_reasons", "latency")
+    __slots__ = ("_errors", "_cooldowns", "_name", "_kinds", "_reasons", "latency", "in_flight")
 
     def __init__(self, m: Metrics, name: str) -> None:
         self._name = name
@@ -69,6 +88,7 @@ class ChannelMetrics:
         self._kinds: dict[str, Counter] = {}
         self._reasons: dict[str, Counter] = {}
         self.latency = m.upstream_latency.labels(name)
+        self.in_flight = m.in_flight.labels(name)
 
     def error(self, kind: str) -> None:
         child = self._kinds.get(kind)
@@ -88,25 +108,53 @@ class _ChannelCollector(Collector):
         self.router = router
 
     def collect(self) -> Iterator[Metric]:
-        in_flight = GaugeMetricFamily("imagegate_channel_in_flight", "Upstream calls running now.",
-                                      labels=["channel"])
         state = GaugeMetricFamily("imagegate_channel_state", "1 for the channel's current state.",
                                   labels=["channel", "state"])
         router = self.router()
         if router is not None:
             now = router.clock()
             for channel in router.channels:
-                in_flight.add_metric([channel.name], channel.health.in_flight)
                 current = channel.health.status(now)
                 for name in STATES:
                     state.add_metric([channel.name, name], 1.0 if name == current else 0.0)
-        yield in_flight
         yield state
 
 
+class _Scrape(Collector):
+    """What ``/metrics`` shows: ``sources`` collected in order, each sample labelled with the node's name."""
+
+    def __init__(self, sources: Iterable[Collector], node: str) -> None:
+        self.sources = sources
+        self.node = node
+
+    def collect(self) -> Iterator[Metric]:
+        for source in self.sources:
+            for metric in source.collect():
+                metric.samples = [s._replace(labels={**s.labels, "node": self.node}) for s in metric.samples]
+                yield metric
+
+
+def forget_dead_workers(path: Path) -> None:
+    """Drop the live gauges of worker processes that are gone (a killed worker never says so itself)."""
+    pids = {name.rpartition("_")[2].removesuffix(".db") for name in os.listdir(path) if name.startswith("gauge_live")}
+    for pid in filter(str.isdigit, pids):
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with suppress(FileNotFoundError):  # another worker's scrape removed it first
+                mark_process_dead(int(pid), str(path))  # type: ignore[no-untyped-call]
+        except PermissionError:
+            pass  # alive, as another user
+
+
 class Metrics:
-    def __init__(self) -> None:
+    """The gateway's metrics; ``node`` labels every series, ``multiprocess`` is the directory of every worker's
+    values (default: :func:`multiprocess_dir`, none with one worker)."""
+
+    def __init__(self, node: str = "", multiprocess: Path | None = None) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series: nothing reads them
+        self.node = node
+        self.multiprocess = multiprocess if multiprocess is not None else multiprocess_dir()
         self.registry = r = CollectorRegistry()
         self.requests = Counter("imagegate_requests", "Image requests answered.", ["model", "status"], registry=r)
         self.latency = Histogram("imagegate_request_duration_seconds", "Whole image requests.", ["model"],
@@ -123,9 +171,12 @@ class Metrics:
         self.cooldowns = Counter("imagegate_channel_cooldowns", "Cooldowns started.", ["channel", "reason"],
                                  registry=r)
         self.shared_degraded = Gauge("imagegate_shared_state_degraded", "1 while Redis can't be reached and "
-                                     "this node serves on its own state.", registry=r)
+                                     "this node serves on its own state.", multiprocess_mode="livemax", registry=r)
+        self.in_flight = Gauge("imagegate_channel_in_flight", "Upstream calls running now.", ["channel"],
+                               multiprocess_mode="livesum", registry=r)
         self._router: Callable[[], Router | None] = lambda: None
-        r.register(_ChannelCollector(lambda: self._router()))
+        self._channel_state = _ChannelCollector(lambda: self._router())
+        r.register(self._channel_state)
         self._models: dict[str, ModelMetrics] = {}
         self._channels: dict[str, ChannelMetrics] = {}
 
@@ -155,4 +206,15 @@ class Metrics:
             bound.cost.inc(cost)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        """The text of ``/metrics``: this process's metrics, or with several workers every worker's."""
+        if self.multiprocess is None:
+            return generate_latest(_Scrape([self.registry], self.node))
+        forget_dead_workers(self.multiprocess)
+        workers = CollectorRegistry()
+        MultiProcessCollector(workers, str(self.multiprocess))  # type: ignore[no-untyped-call]
+        return generate_latest(_Scrape([workers, self._channel_state], self.node))
+
+    def close(self) -> None:
+        """This worker is stopping: its live gauges no longer count (its counters still do)."""
+        if self.multiprocess is not None:
+            mark_process_dead(os.getpid(), str(self.multiprocess))  # type: ignore[no-untyped-call]

@@ -10,7 +10,8 @@ environment built explicitly from its loader: the process's own environment with
 set to the file it chose and one ``IMAGEGATE_*`` variable per command-line override (``--host``,
 ``--port``). That process runs uvicorn's supervisor; the workers inherit the environment and build the
 app with :func:`imagegate.app.create_app_from_env`. The serving process's own ``os.environ`` is never
-changed.
+changed. The environment also names the directory where the workers' metrics meet
+(:mod:`imagegate.metrics_dir`), so that ``/metrics`` covers every worker whichever answers.
 """
 
 from __future__ import annotations
@@ -18,15 +19,22 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
 from typing import Any, NoReturn
 
 import uvicorn
 
+from . import metrics_dir
 from .app import create_app
 from .config import Settings, SettingsLoader
 from .logs import logging_config
+from .metrics import MULTIPROC_ENV
 
 WORKER_FACTORY = "imagegate.app:create_app_from_env"
+# Seconds a worker has to answer its supervisor's health check before it is replaced. Uvicorn's 5 s default
+# replaces a new worker that is still importing the app on a busy machine, again and again.
+WORKER_HEALTHCHECK = 30
 
 
 def _options(settings: Settings, log_level: str) -> dict[str, Any]:
@@ -35,14 +43,19 @@ def _options(settings: Settings, log_level: str) -> dict[str, Any]:
 
 
 def run_here(settings: Settings, loader: SettingsLoader, log_level: str) -> None:
-    """Serve with one worker, in this process."""
-    uvicorn.run(create_app(settings, loader), **_options(settings, log_level))
+    """Serve with one worker, in this process (emptying ``PROMETHEUS_MULTIPROC_DIR`` first if it is set)."""
+    given = os.environ.get(MULTIPROC_ENV)
+    with metrics_dir.prepared(Path(given)) if given else nullcontext():
+        uvicorn.run(create_app(settings, loader), **_options(settings, log_level))
 
 
 def workers_command(loader: SettingsLoader, workers: int, log_level: str) -> tuple[list[str], dict[str, str]]:
-    """The command line and the environment of the process that runs ``workers`` workers."""
+    """The command line and the environment of the process that runs ``workers`` workers (with the directory
+    where their metrics meet)."""
     argv = [sys.executable, "-m", "imagegate.serving", str(workers), log_level]
-    return argv, loader.environment(os.environ)
+    env = loader.environment(os.environ)
+    env[MULTIPROC_ENV] = str(metrics_dir.chosen(env))
+    return argv, env
 
 
 def exec_workers(loader: SettingsLoader, workers: int, log_level: str) -> NoReturn:
@@ -57,7 +70,11 @@ def main(argv: Sequence[str]) -> None:
     """``python -m imagegate.serving WORKERS LOG_LEVEL``: settings from this process's environment."""
     workers, log_level = int(argv[0]), argv[1]
     settings = SettingsLoader.at_start()()
-    uvicorn.run(WORKER_FACTORY, factory=True, workers=workers, **_options(settings, log_level))
+    path = metrics_dir.chosen(os.environ)
+    os.environ[MULTIPROC_ENV] = str(path)  # the workers start with this process's environment
+    with metrics_dir.prepared(path):
+        uvicorn.run(WORKER_FACTORY, factory=True, workers=workers, timeout_worker_healthcheck=WORKER_HEALTHCHECK,
+                    **_options(settings, log_level))
 
 
 if __name__ == "__main__":

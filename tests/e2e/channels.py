@@ -70,13 +70,16 @@ def only_channel(gateway: Gateway) -> dict[str, Any]:
 
 
 def metric(gateway: Gateway, name: str, **labels: str) -> float:
-    """One sample from ``/metrics`` (0 when the series does not exist yet)."""
+    """One sample from ``/metrics`` (0 when the series does not exist yet); its ``node`` label is not compared
+    unless asked for."""
     with gateway.http() as http:
         text = http.get("/metrics").text
     wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
     for line in text.splitlines():
         match = re.fullmatch(r"([a-z_]+)(?:\{(.*)\})? (\S+)", line)
-        if match and match[1] == name and ",".join(sorted((match[2] or "").split(","))) == wanted:
+        given = [pair for pair in (match[2] or "").split(",") if "node" in labels or not pair.startswith("node=")] \
+            if match else []
+        if match and match[1] == name and ",".join(sorted(given)) == wanted:
             return float(match[3])
     return 0.0
 

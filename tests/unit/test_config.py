@@ -4,6 +4,7 @@ a reload calls; failover and polling defaults, and every bad value refused with 
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,12 @@ def test_bad_channel_settings_are_refused(tmp_path: Path, table: str) -> None:
 def test_bad_price_config_is_refused(fields: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         PriceConfig.model_validate(fields)
+
+
+def test_the_node_name_is_the_host_name_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().node_name == socket.gethostname()
+    monkeypatch.setenv("IMAGEGATE_NODE_NAME", "eu-1")
+    assert load_settings().node_name == "eu-1"
+    monkeypatch.setenv("IMAGEGATE_NODE_NAME", "eu 1")
+    with pytest.raises(ValueError, match="node_name"):
+        load_settings()

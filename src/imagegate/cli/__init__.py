@@ -4,10 +4,12 @@ see the channels."""
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Annotated
 
 import typer
 
+from .. import tracing
 from ..config import SettingsLoader
 from ..serving import exec_workers, run_here
 from .channels import channels
@@ -33,6 +35,11 @@ def serve(
     given = {"host": host, "port": port}
     loader = SettingsLoader.at_start(config, **{name: value for name, value in given.items() if value is not None})
     current = loaded(loader)
+    try:
+        tracing.check(os.environ)  # before any worker starts: a worker that can't start is restarted forever
+    except ValueError as exc:
+        typer.echo(f"imagegate: invalid configuration: {exc}", err=True)
+        raise typer.Exit(2) from None
     served = routing(current).router.served()
     if not served:
         typer.echo("imagegate: warning: no upstream configured (set OPENAI_API_KEY or add [[channels]])", err=True)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
+from .. import tracing
 from ..errors import UpstreamError, UpstreamTimeout
 
 INLINE_BYTES = 8 * 1024 * 1024  # file parts up to this size are sent from memory, larger ones from disk
@@ -108,6 +109,7 @@ class Http:
             body = orjson.dumps(json)
         if body is not None:
             headers.setdefault("Content-Type", "application/json")
+        tracing.outgoing(headers)  # the attempt's traceparent, when tracing is on
         secret = headers.get(self.secret_header, "")
         credential = secret.partition(" ")[2] or secret if self.secret_header.lower() == "authorization" else secret
         try:
@@ -115,6 +117,7 @@ class Http:
                 if body is None and (files or data is not None):
                     body = _form(data or {}, files or [], await _payloads(files or [], stack))
                 async with self.session.request(method, url, data=body, headers=headers) as response:
+                    tracing.answered(response.status)
                     if on_event is not None and response.status == 200 \
                             and response.content_type == "text/event-stream":
                         await _read_events(response, on_event)
