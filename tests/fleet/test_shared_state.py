@@ -16,10 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.e2e.channels import channel, channel_state, write_config
+from tests.e2e.channels import channel, channel_state, metric, write_config
 from tests.fakes.bfl_upstream import FakeBFL
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.fleet.shared_tools import RedisServer, fleet, generate_all, health, wait_until
@@ -92,11 +91,6 @@ def test_an_account_cap_holds_across_nodes_and_workers(tmp_path: Path, bfl: Fake
         assert len(bfl.submitted()) == 60
         assert bfl.rejected == 0
         assert 1 <= bfl.max_active <= 6
-
-
-def metric(gateway: Gateway, name: str) -> float:
-    text = httpx.get(f"{gateway.url}/metrics", headers={"Authorization": "Bearer ig-test-master-key"}).text
-    return next(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " "))
 
 
 def modes(nodes: list[Gateway]) -> list[Any]:
