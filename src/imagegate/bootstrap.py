@@ -106,7 +106,7 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
     metrics = Metrics()
     metrics.watch(lambda: live.current.router)
     keys = Keys(db)
-    usage = UsageRecorder(db)
+    usage = UsageRecorder(db, settings.usage_commit)
     usage.start()
     billing = Billing(db, lambda: live.current.prices, usage, Budgets(db),
                       Idempotency(db, settings.reservation_ttl))

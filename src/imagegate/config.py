@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -197,6 +197,8 @@ class Settings(BaseSettings):
     webhook_allow_hosts: list[str] = []
     webhook_timeout: float = Field(10.0, gt=0)
     redis_prefix: str = Field("imagegate", min_length=1)
+    usage_commit: Literal["sync", "batch"] = "sync"
+    webhook_retry_max: float = Field(600.0, gt=0)
     log_prompts: bool = False
     poll_interval: float = Field(default=0.5, gt=0)
     poll_max_interval: float = Field(default=3.0, gt=0)
