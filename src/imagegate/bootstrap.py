@@ -7,8 +7,10 @@ see :class:`Services`; every other part takes the few parts it needs as argument
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from .admission import Admission
@@ -17,6 +19,7 @@ from .billing import Billing
 from .config import Settings
 from .detach import Detached
 from .dispatch import Dispatcher
+from .extras import redis_client
 from .fields import FieldTable
 from .jobs import Jobs, JobStore
 from .jobs.queue import JobQueue, LocalQueue, RedisQueue
@@ -27,14 +30,18 @@ from .ledger import Database, Keys, UsageRecorder
 from .ledger.budget import Budgets
 from .ledger.db import default_url
 from .ledger.idempotency import Idempotency
+from .lifecycle import Lifecycle
 from .maintenance import Loader, Reloader, sweep_forever
 from .metrics import Metrics
 from .pipeline import Pipeline
 from .providers.registry import Registry
 from .ratelimit import LocalWindow, RateLimiter, RedisWindow
+from .readiness import probe
 from .routing import Live, build_routing, field_table
 from .store import LocalStore, ResultStore, Signer
 from .store.signing import load_secret
+
+log = logging.getLogger("imagegate")
 
 
 @dataclass(slots=True)
@@ -56,7 +63,24 @@ class Services:
     jobs: Jobs
     detached: Detached
     reloader: Reloader
+    lifecycle: Lifecycle
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def drain(self) -> None:
+        """Stop taking requests and jobs (``/readyz`` says ``draining`` from now on); give what is in flight
+        until ``deadline`` to finish. :meth:`close` then hands back the jobs still running."""
+        self.lifecycle.readiness.draining = True
+        log.warning("draining: no new requests or jobs; waiting up to %g s for those in flight",
+                    self.settings.deadline)
+        end = time.monotonic() + self.settings.deadline
+        if self.jobs.worker is not None:
+            self.jobs.worker.stop_taking()
+        await self.lifecycle.inflight.idle(end - time.monotonic())
+        await self.detached.drain(max(end - time.monotonic(), 0))
+        if self.jobs.worker is not None:
+            await self.jobs.worker.finish(end - time.monotonic())
+        log.warning("drained; shutting down")
 
     async def close(self) -> None:
         """Stop taking work, let detached requests (streams included) finish within the deadline, close."""
@@ -72,6 +96,8 @@ class Services:
         await self.usage.close()
         await self.limiter.window.aclose()
         await self.reloader.close()
+        for closer in self.closers:
+            await closer()
         await self.db.close()
 
 
@@ -94,9 +120,22 @@ async def _jobs(settings: Settings, db: Database, signer: Signer) -> Jobs:
                 Notifier(settings.webhook_secret, settings.webhook_allow_hosts, settings.webhook_timeout), signer)
 
 
-async def start(settings: Settings, load: Loader | None = None, environ: Mapping[str, str] | None = None) -> Services:
+def _readiness_checks(services: Services) -> None:
+    """The ``/readyz`` checks of the parts this node depends on (:mod:`imagegate.readiness`)."""
+    readiness = services.lifecycle.readiness
+    readiness.add("database", probe(services.db.ping))
+    if services.settings.redis_url:
+        redis = redis_client().Redis.from_url(services.settings.redis_url)
+        readiness.add("redis", probe(redis.ping))
+        services.closers.append(redis.aclose)
+    readiness.add("storage", probe(services.store.probe))
+
+
+async def start(settings: Settings, load: Loader | None = None, environ: Mapping[str, str] | None = None,
+                lifecycle: Lifecycle | None = None) -> Services:
     """Build and start every part. ``load`` re-reads the configuration on reload (by default the same file and
-    environment); ``environ`` holds the providers' own key variables (default: this process's environment)."""
+    environment); ``environ`` holds the providers' own key variables (default: this process's environment);
+    ``lifecycle`` is the node's state the app's request gate shares (a new one by default)."""
     environ = dict(os.environ if environ is None else environ)
     registry = Registry.load(settings.provider_modules)
     live = Live(build_routing(settings, registry, environ))
@@ -118,7 +157,8 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
     jobs = await _jobs(settings, db, signer)
     services = Services(settings, fields, live, admission, db, keys, auth, _limiter(settings), usage, billing, store,
                         signer, metrics, pipeline, jobs, Detached(),
-                        Reloader(load or (lambda: settings), registry, environ, live))
+                        Reloader(load or (lambda: settings), registry, environ, live), lifecycle or Lifecycle())
+    _readiness_checks(services)
     if settings.job_workers:
         jobs.worker = Worker(jobs.store, jobs.queue, JobRunner(admission, auth, pipeline, jobs), jobs.finished,
                              settings.job_workers, settings.job_poll)

@@ -11,13 +11,19 @@ set to the file it chose and one ``IMAGEGATE_*`` variable per command-line overr
 ``--port``). That process runs uvicorn's supervisor; the workers inherit the environment and build the
 app with :func:`imagegate.app.create_app_from_env`. The serving process's own ``os.environ`` is never
 changed.
+
+SIGTERM drains the gateway first (:mod:`imagegate.lifecycle`), then uvicorn shuts down and passes the
+signal on to the handler that was there before it; that handler (:func:`_stopped`) ends the process with
+status 0, as a stop that was asked for and went well.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 from typing import Any, NoReturn
 
 import uvicorn
@@ -34,8 +40,13 @@ def _options(settings: Settings, log_level: str) -> dict[str, Any]:
             "log_config": logging_config(log_level), "access_log": False, "proxy_headers": False}
 
 
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def run_here(settings: Settings, loader: SettingsLoader, log_level: str) -> None:
     """Serve with one worker, in this process."""
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run(create_app(settings, loader), **_options(settings, log_level))
 
 
@@ -57,6 +68,7 @@ def main(argv: Sequence[str]) -> None:
     """``python -m imagegate.serving WORKERS LOG_LEVEL``: settings from this process's environment."""
     workers, log_level = int(argv[0]), argv[1]
     settings = SettingsLoader.at_start()()
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run(WORKER_FACTORY, factory=True, workers=workers, **_options(settings, log_level))
 
 

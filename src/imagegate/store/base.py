@@ -41,3 +41,7 @@ class ResultStore(Protocol):
     async def sweep(self, max_age: float) -> int:
         """Delete objects older than ``max_age`` seconds; return how many went."""
         ...
+
+    async def probe(self) -> None:
+        """Raise when the store can't take a write (the ``storage`` readiness check)."""
+        ...
