@@ -22,9 +22,10 @@ from .dispatch import Dispatcher
 from .extras import redis_client
 from .fields import FieldTable
 from .jobs import Jobs, JobStore
+from .jobs.outbox import Outbox
 from .jobs.queue import JobQueue, LocalQueue, RedisQueue
 from .jobs.runner import JobRunner
-from .jobs.webhook import Notifier
+from .jobs.webhook import ATTEMPTS, Notifier
 from .jobs.worker import Worker
 from .ledger import Database, Keys, UsageRecorder
 from .ledger.budget import Budgets
@@ -88,10 +89,9 @@ class Services:
             await self.jobs.worker.close()
         else:
             await self.jobs.queue.close()
-        stopping = [*self.jobs.deliveries, *self.tasks]
-        for task in stopping:
+        for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*stopping, return_exceptions=True)  # none may still use the database it closes
+        await asyncio.gather(*self.tasks, return_exceptions=True)  # none may still use the database it closes
         await self.detached.drain(self.settings.deadline)
         await self.usage.close()
         await self.limiter.window.aclose()
@@ -115,9 +115,12 @@ async def job_queue(settings: Settings) -> JobQueue:
 
 
 async def _jobs(settings: Settings, db: Database, signer: Signer) -> Jobs:
-    return Jobs(JobStore(db, settings.job_ttl, settings.job_lease), LocalStore(settings.data_dir / "job-results"),
-                settings.data_dir / "jobs", await job_queue(settings),
-                Notifier(settings.webhook_secret, settings.webhook_allow_hosts, settings.webhook_timeout), signer)
+    store = JobStore(db, settings.job_ttl, settings.job_lease)
+    notifier = Notifier(settings.webhook_secret, settings.webhook_allow_hosts, settings.webhook_timeout)
+    outbox = Outbox(db, store, notifier, signer, poll=settings.job_poll, retry_max=settings.webhook_retry_max,
+                    lease=settings.webhook_timeout * ATTEMPTS + 10)  # longer than one delivery round can take
+    return Jobs(store, LocalStore(settings.data_dir / "job-results"), settings.data_dir / "jobs",
+                await job_queue(settings), notifier, signer, outbox)
 
 
 def _readiness_checks(services: Services) -> None:
@@ -164,4 +167,6 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
                              settings.job_workers, settings.job_poll)
         jobs.worker.start()
     services.tasks.append(asyncio.create_task(sweep_forever(settings, store, billing, jobs), name="sweep"))
+    if jobs.outbox is not None and settings.webhook_secret:
+        services.tasks.append(asyncio.create_task(jobs.outbox.run_forever(), name="webhook-outbox"))
     return services
