@@ -14,11 +14,13 @@ from fastapi import FastAPI
 
 from . import __version__, errors
 from .api import admin, admin_channels, files, health, images, jobs, metrics, models, openapi, usage
+from .api.gate import Gate
 from .api.observe import Observe
 from .bootstrap import Services, start
 from .config import Settings, SettingsLoader
 from .extras import MissingExtra, check
 from .fields import FieldTable
+from .lifecycle import Lifecycle, on_sigterm
 from .maintenance import Loader
 from .providers.registry import Registry
 from .routing import config_problem, field_table
@@ -45,16 +47,19 @@ def create_app(settings: Settings, loader: Loader | None = None, environ: Mappin
     own key variables and the ``OTEL_*`` variables are read (default: this process's environment); ``tracing``
     replaces what those variables ask for."""
     tracing = tracing or _tracing(settings, os.environ if environ is None else environ)
+    lifecycle = Lifecycle()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = services = await start(settings, loader, environ, tracing)
+        app.state.services = services = await start(settings, loader, environ, lifecycle, tracing)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
             loop.add_signal_handler(signal.SIGHUP, _on_sighup, services)
+        restore_sigterm = on_sigterm(services.drain)
         try:
             yield
         finally:
+            restore_sigterm()
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGHUP)
             await services.close()
@@ -62,7 +67,9 @@ def create_app(settings: Settings, loader: Loader | None = None, environ: Mappin
 
     app = FastAPI(title="imagegate", version=__version__, lifespan=lifespan,
                   description="An OpenAI-compatible image API gateway.")
+    app.state.lifecycle = lifecycle
     errors.install(app)
+    app.add_middleware(Gate, lifecycle=lifecycle)
     app.add_middleware(Observe)
     tracing.install(app)
     for module in (jobs, images, models, usage, files, admin, admin_channels, health, metrics):

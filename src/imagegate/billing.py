@@ -94,7 +94,7 @@ class Billing:
     async def settle(self, ticket: Ticket, row: UsageRow, answer: bytes, finish: Finish | None = None) -> None:
         """``finish`` (async jobs) runs in the same transaction: the job's result and its charge are one fact."""
         if ticket.hold is None and ticket.claim is None and finish is None:
-            self.recorder.record(row)
+            await self.recorder.write(row)
             return
         async with self.db.begin() as conn:
             if finish is not None:
@@ -106,7 +106,7 @@ class Billing:
             await usage_ops.insert(conn, [row])
 
     async def fail(self, ticket: Ticket, row: UsageRow) -> None:
-        self.recorder.record(row)
+        await self.recorder.write_failed(row)
         await self._undo(ticket)
 
     async def _undo(self, ticket: Ticket) -> None:

@@ -204,6 +204,8 @@ class Settings(BaseSettings):
     expected_nodes: int = Field(1, ge=1)
     shared_interval: float = Field(0.25, gt=0, le=1.0)
     slot_lease: float = Field(30.0, ge=1.0)
+    usage_commit: Literal["sync", "batch"] = "sync"
+    webhook_retry_max: float = Field(600.0, gt=0)
     log_prompts: bool = False
     poll_interval: float = Field(default=0.5, gt=0)
     poll_max_interval: float = Field(default=3.0, gt=0)

@@ -102,6 +102,19 @@ class HealthStatus(BaseModel):
     shared_state: Literal["local", "shared", "degraded"]
 
 
+class ReadyCheck(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    detail: str | None = None
+
+
+class ReadyStatus(BaseModel):
+    """imagegate: ``/readyz``; ``checks`` names each readiness check (``database``, ``storage``, ``draining``,
+    ``redis`` when configured)."""
+
+    status: Literal["ready", "degraded", "draining", "not_ready"]
+    checks: dict[str, ReadyCheck]
+
+
 class ChannelObject(BaseModel):
     """imagegate admin: a channel's configuration and its current health."""
 

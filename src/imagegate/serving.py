@@ -12,15 +12,21 @@ set to the file it chose and one ``IMAGEGATE_*`` variable per command-line overr
 app with :func:`imagegate.app.create_app_from_env`. The serving process's own ``os.environ`` is never
 changed. The environment also names the directory where the workers' metrics meet
 (:mod:`imagegate.metrics_dir`), so that ``/metrics`` covers every worker whichever answers.
+
+SIGTERM drains the gateway first (:mod:`imagegate.lifecycle`), then uvicorn shuts down and passes the
+signal on to the handler that was there before it; that handler (:func:`_stopped`) ends the process with
+status 0, as a stop that was asked for and went well.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn
 
 import uvicorn
@@ -42,8 +48,13 @@ def _options(settings: Settings, log_level: str) -> dict[str, Any]:
             "log_config": logging_config(log_level), "access_log": False, "proxy_headers": False}
 
 
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def run_here(settings: Settings, loader: SettingsLoader, log_level: str) -> None:
     """Serve with one worker, in this process (emptying ``PROMETHEUS_MULTIPROC_DIR`` first if it is set)."""
+    signal.signal(signal.SIGTERM, _stopped)
     given = os.environ.get(MULTIPROC_ENV)
     with metrics_dir.prepared(Path(given)) if given else nullcontext():
         uvicorn.run(create_app(settings, loader), **_options(settings, log_level))
@@ -72,6 +83,7 @@ def main(argv: Sequence[str]) -> None:
     settings = SettingsLoader.at_start()()
     path = metrics_dir.chosen(os.environ)
     os.environ[MULTIPROC_ENV] = str(path)  # the workers start with this process's environment
+    signal.signal(signal.SIGTERM, _stopped)
     with metrics_dir.prepared(path):
         uvicorn.run(WORKER_FACTORY, factory=True, workers=workers, timeout_worker_healthcheck=WORKER_HEALTHCHECK,
                     **_options(settings, log_level))

@@ -28,11 +28,12 @@ class ThreadedServer:
     def running(self) -> bool:
         return self._thread is not None
 
-    def start(self) -> str:
-        """Start serving; returns the origin (``http://127.0.0.1:PORT``) once connections are accepted."""
+    def start(self, port: int = 0) -> str:
+        """Start serving (on ``port``, or a free one); returns the origin (``http://127.0.0.1:PORT``) once
+        connections are accepted."""
         # IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say they are TCP (else ~40 ms a request)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
         self.origin = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(self.app, loop="asyncio", log_level="warning", lifespan="off", ws="none",

@@ -1,4 +1,5 @@
-"""A webhook receiver on 127.0.0.1: records every POST (headers and raw body) and answers 204."""
+"""A webhook receiver on 127.0.0.1: records every POST (headers and raw body) and answers 204. It listens on
+a free port, or on the ``port`` given (a receiver that comes up where a gateway was already sending)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ from tests.fakes.server import ThreadedServer
 
 
 class WebhookReceiver:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        self.port = port
         self.calls: list[tuple[dict[str, str], bytes]] = []
         self.arrived = threading.Event()
         self.server = ThreadedServer(Starlette(routes=[Route("/hook", self._hook, methods=["POST"])]), "webhooks")
         self.url = ""
 
     def __enter__(self) -> WebhookReceiver:
-        self.url = self.server.start() + "/hook"
+        self.url = self.server.start(self.port) + "/hook"
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from imagegate.ledger import Database, Keys, UsageRecorder
+from imagegate.ledger import Database, DatabaseUnavailable, Keys, UsageRecorder
 from imagegate.ledger.tables import usage
 from tests.factories import make_key
 
@@ -58,3 +58,66 @@ async def test_a_row_the_database_refuses_is_logged_not_retried_forever(
     await recorder.close()
     assert await count(db) == 1
     assert "refused 1 usage rows" in caplog.text
+
+
+class CountingBegin:
+    """Counts the write transactions a :class:`Database` opens."""
+
+    def __init__(self, db: Database) -> None:
+        self.db, self.begin, self.count = db, db.begin, 0
+
+    def __call__(self) -> object:
+        self.count += 1
+        return self.begin()
+
+
+async def test_sync_rows_are_committed_when_write_returns_and_grouped(db: Database, keys: Keys,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    key_id = await make_key(keys)
+    recorder = UsageRecorder(db, "sync")
+    counter = CountingBegin(db)
+    monkeypatch.setattr(db, "begin", counter)
+    await recorder.write(row(key_id, 16_000))
+    assert await count(db) == 1  # in the database before write() returned: no flush, no close
+    await asyncio.gather(*(recorder.write(row(key_id, 16_000)) for _ in range(50)))
+    assert await count(db) == 51
+    assert counter.count < 1 + 50  # concurrent rows share transactions (group commit)
+    assert recorder.queue.empty()
+    await recorder.close()
+
+
+async def test_batch_rows_are_queued_until_the_writer_runs(db: Database, keys: Keys) -> None:
+    key_id = await make_key(keys)
+    recorder = UsageRecorder(db, "batch")
+    await recorder.write(row(key_id, 16_000))
+    assert await count(db) == 0 and recorder.queue.qsize() == 1  # answered before its row is written
+    recorder.start()
+    await recorder.close()
+    assert await count(db) == 1
+
+
+async def test_a_refused_row_fails_only_its_own_write(db: Database, keys: Keys) -> None:
+    key_id = await make_key(keys)
+    recorder = UsageRecorder(db, "sync")
+    results = await asyncio.gather(recorder.write(row(key_id, 16_000)), recorder.write(row(key_id + 1000, 1)),
+                                   recorder.write(row(key_id, 16_000)), return_exceptions=True)
+    assert [isinstance(result, Exception) for result in results] == [False, True, False]
+    assert await count(db) == 2
+    await recorder.close()
+
+
+async def test_sync_write_raises_when_the_database_is_away_and_a_failed_row_is_queued(
+        db: Database, keys: Keys) -> None:
+    key_id = await make_key(keys)
+    saved = db.engine, db._writer
+    db.engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    db._writer = db.engine.execution_options(imagegate_write=True)
+    recorder = UsageRecorder(db, "sync")
+    with pytest.raises(DatabaseUnavailable):
+        await recorder.write(row(key_id, 16_000))
+    await recorder.write_failed(row(key_id, 0, status=502))
+    assert recorder.queue.qsize() == 1
+    db.engine, db._writer = saved
+    recorder.start()
+    await recorder.close()
+    assert await count(db) == 1

@@ -130,6 +130,8 @@ def test_env_over_file_for_failover_settings(tmp_path: Path, monkeypatch: pytest
     ("queue_wait = -0.5\n", "queue_wait"),
     ("deadline = 0\n", "deadline"),
     ('[models."gpt-image-1"]\ndeadline = 0\n', "deadline"),
+    ('usage_commit = "later"\n', "usage_commit"),
+    ("webhook_retry_max = 0\n", "webhook_retry_max"),
 ])
 def test_bad_values_are_refused_by_name(tmp_path: Path, text: str, field: str) -> None:
     with pytest.raises(ValueError, match=field):

@@ -83,7 +83,7 @@ class FailingStore(LocalStore):
 def pipeline(tmp_path: Path, provider: Provider, store: LocalStore | None = None) -> tuple[Run, UsageRecorder]:
     channel = factories.channel("c", provider, {"flux-kontext-pro": "kontext"}, provider="fake")
     db = cast(Database, None)
-    usage = UsageRecorder(db)
+    usage = UsageRecorder(db, "batch")
     prices = PriceTable({"flux-kontext-pro": PRICES["flux-kontext-pro"]})
     billing = Billing(db, lambda: prices, usage, Budgets(db), Idempotency(db, 60))
     signer = Signer(b"secret", 60, "http://gateway.test")

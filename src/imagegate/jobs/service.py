@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -13,10 +12,10 @@ from ..billing import IdempotentRequest
 from ..job import Upload
 from ..store import Links, ResultStore
 from .files import JobFiles
+from .outbox import Outbox
 from .queue import JobQueue
 from .store import JobRow, JobStore, new_id
 from .tables import QUEUED
-from .view import view
 from .webhook import Notifier
 from .worker import Worker
 
@@ -42,8 +41,8 @@ class Jobs:
     queue: JobQueue
     notifier: Notifier
     links: Links
+    outbox: Outbox | None = None
     worker: Worker | None = None
-    deliveries: set[asyncio.Task[bool]] = field(default_factory=set)
 
     async def submit(self, sub: Submission, principal: Principal) -> JobRow:
         job_id, now = new_id(), time.time()
@@ -82,10 +81,8 @@ class Jobs:
         return len(expired)
 
     async def finished(self, job_id: str) -> None:
-        """A job reached its end here: its uploads are no longer needed, its webhook (if any) is called."""
+        """A job reached its end here: its uploads are no longer needed, and its webhook (if any, already in
+        the outbox) goes out now."""
         await self.files.remove(job_id)
-        job = await self.store.get(job_id)
-        if job is not None and job.webhook_url:
-            delivery = asyncio.create_task(self.notifier.send(job.webhook_url, view(job, self.links)))
-            self.deliveries.add(delivery)
-            delivery.add_done_callback(self.deliveries.discard)
+        if self.outbox is not None:
+            self.outbox.wake()

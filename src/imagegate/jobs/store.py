@@ -5,6 +5,7 @@ one whose lease ran out (its worker died), and only the worker holding the curre
 (``owner``) can record a result. A successful job's ``succeeded`` state is written by
 :meth:`JobStore.succeed` inside the ledger's settling transaction (with its usage row, budget
 settlement and idempotent answer), so a job is charged exactly once however often it is claimed.
+The transaction that records a job's end also writes its webhook to the outbox (:mod:`.outbox`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..ledger.db import Database
-from .tables import CANCELED, FAILED, OPEN, QUEUED, RUNNING, SUCCEEDED, image_jobs
+from .tables import CANCELED, FAILED, OPEN, QUEUED, RUNNING, SUCCEEDED, image_jobs, outbox_entry
 
 TERMINAL = (SUCCEEDED, FAILED, CANCELED)
 
@@ -116,19 +117,29 @@ class JobStore:
     async def succeed(self, conn: AsyncConnection, job_id: str, owner: str, result: dict[str, Any]) -> None:
         """Inside the transaction that writes the job's usage row: record its result, or raise
         :class:`JobLost` (rolling the charge back with it) when the job is no longer this worker's."""
-        done = self._held(job_id, owner).values(status=SUCCEEDED, result=result, progress=1.0,
-                                                finished_at=time.time(), owner=None)
+        now = time.time()
+        done = self._held(job_id, owner).values(status=SUCCEEDED, result=result, progress=1.0, finished_at=now,
+                                                owner=None)
         if (await conn.execute(done)).rowcount != 1:
             raise JobLost(job_id)
+        await conn.execute(outbox_entry(job_id, now))
+
+    async def _end(self, job_id: str, owner: str, **values: Any) -> bool:
+        """Record the end of a job this worker holds, with its webhook in the outbox; ``False`` if not held."""
+        now = time.time()
+        async with self.db.begin() as conn:
+            if (await conn.execute(self._held(job_id, owner).values(**values, finished_at=now, owner=None))) \
+                    .rowcount != 1:
+                return False
+            await conn.execute(outbox_entry(job_id, now))
+        return True
 
     async def replayed(self, job_id: str, owner: str, result: dict[str, Any]) -> bool:
         """An idempotent answer replayed: the job succeeds with it, and nothing is charged again."""
-        return await self._change(self._held(job_id, owner).values(
-            status=SUCCEEDED, result=result, progress=1.0, finished_at=time.time(), owner=None))
+        return await self._end(job_id, owner, status=SUCCEEDED, result=result, progress=1.0)
 
     async def fail(self, job_id: str, owner: str, status: int, envelope: dict[str, Any]) -> bool:
-        return await self._change(self._held(job_id, owner).values(
-            status=FAILED, error=envelope, error_status=status, finished_at=time.time(), owner=None))
+        return await self._end(job_id, owner, status=FAILED, error=envelope, error_status=status)
 
     async def cancel(self, job_id: str) -> bool:
         """Cancel a job that has not finished; ``False`` when it already has."""

@@ -33,3 +33,26 @@ image_jobs = sa.Table(
     sa.Column("finished_at", sa.Float),
     sa.Column("expires_at", sa.Float, nullable=False, index=True),
 )
+
+# Webhooks not yet delivered, one row per finished job that asked for one (see imagegate.jobs.outbox).
+webhook_outbox = sa.Table(
+    "webhook_outbox",
+    metadata,
+    sa.Column("job_id", sa.String(40), primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),  # delivery rounds that failed
+    sa.Column("next_at", sa.Float, nullable=False, index=True),  # when the next round may start
+    sa.Column("owner", sa.String(32)),  # the claim token of the node delivering it
+    sa.Column("lease_until", sa.Float, nullable=False, default=0.0),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+
+def outbox_entry(job_id: str, now: float) -> sa.Insert:
+    """The outbox row of a job that has a ``webhook_url`` (none for one without), due at once: written in
+    the transaction that records the job's end, so a finished job's webhook can't be lost."""
+    jobs = image_jobs.c
+    source = sa.select(jobs.id, jobs.webhook_url, sa.literal(0), sa.literal(now), sa.literal(0.0), sa.literal(now)) \
+        .where(jobs.id == job_id, jobs.webhook_url.is_not(None))
+    names = ["job_id", "url", "attempts", "next_at", "lease_until", "created_at"]
+    return sa.insert(webhook_outbox).from_select(names, source)

@@ -6,8 +6,8 @@ internal address (checked when the job is submitted and again before each delive
 not followed). Hosts in ``webhook_allow_hosts`` are exempt from both rules (a receiver on the
 gateway's own network, or in tests). The body is signed with HMAC-SHA256 under
 ``webhook_secret``: header ``X-Imagegate-Signature: t=<unix time>,v1=<hex>`` over ``"<t>.<body>"``.
-Delivery is tried three times (retries by ``stamina``: 0.5 s, then 2 s apart) over one HTTP session;
-it is not retried after a restart.
+One delivery round tries three times (retries by ``stamina``: 0.5 s, then 2 s apart) over one HTTP
+session; rounds are scheduled, with backoff and across restarts, by the outbox (:mod:`.outbox`).
 """
 
 from __future__ import annotations

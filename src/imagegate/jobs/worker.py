@@ -1,9 +1,11 @@
 """Job workers inside the gateway process: claim a job, run it under a renewed lease, record it once.
 
 ``slots`` jobs run at once. A worker whose lease can't be renewed (the job was canceled, or
-another node took it over after a stall) stops that job and records nothing. At shutdown
-running jobs are handed back (queued again) for the next start; after a crash their lease
-simply runs out and any worker takes them, resuming submitted upstream tasks from
+another node took it over after a stall) stops that job and records nothing. When the node drains
+(SIGTERM) the worker claims nothing new (:meth:`Worker.stop_taking`) and the running jobs get until the
+deadline to finish (:meth:`Worker.finish`); those still running at shutdown are handed back: queued
+again, with a fresh queue entry, so another node's worker takes them at once. After a crash their
+lease simply runs out and any worker takes them, resuming submitted upstream tasks from
 :class:`JobTasks`.
 """
 
@@ -59,6 +61,7 @@ class Worker:
         self.slots = asyncio.Semaphore(slots)
         self.running: dict[str, tuple[asyncio.Task[None], str]] = {}
         self.closing = False
+        self.taking = True
         self.loop: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -69,8 +72,17 @@ class Worker:
         if job_id in self.running:
             self.running[job_id][0].cancel()
 
+    async def _hand_back(self, job_id: str) -> None:
+        """The queue entry read for ``job_id`` goes back to the queue for any node to take."""
+        await self.queue.done(job_id)
+        await self.queue.push(job_id)
+
     async def _claim(self, wait: float) -> tuple[JobRow, str] | None:
         job_id = await self.queue.next(wait)
+        if not self.taking:
+            if job_id is not None:
+                await self._hand_back(job_id)
+            return None
         claimed = await self.store.claim(job_id)
         if claimed is None and job_id is not None:
             await self.queue.done(job_id)  # finished, canceled, or running elsewhere
@@ -78,7 +90,7 @@ class Worker:
 
     async def _claim_forever(self) -> None:
         wait = 0.0  # no wait while jobs are waiting; the poll interval once there were none
-        while True:
+        while self.taking:
             await self.slots.acquire()
             try:
                 claimed = await self._claim(wait)
@@ -119,6 +131,7 @@ class Worker:
         except asyncio.CancelledError:
             if self.closing:
                 await self.store.release(job.id, owner)
+                await self._hand_back(job.id)
                 raise
         finally:
             keeper.cancel()
@@ -143,6 +156,18 @@ class Worker:
             log.exception("job failed", extra={"job": job.id})
             return await self.store.fail(job.id, owner, 500, INTERNAL)
         return True
+
+    def stop_taking(self) -> None:
+        """Claim no more jobs (the node is draining); jobs already running go on."""
+        self.taking = False
+
+    async def finish(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the claim loop to stop and the running jobs to end."""
+        waiting = [task for task, _ in self.running.values()] + ([self.loop] if self.loop is not None else [])
+        if waiting and timeout > 0:
+            await asyncio.wait(waiting, timeout=timeout)
+        if self.running:
+            log.warning("shutdown: %d jobs still running after the deadline are handed back", len(self.running))
 
     async def close(self) -> None:
         self.closing = True

@@ -114,6 +114,11 @@ class Database:
         except UNREACHABLE as exc:
             raise self.unavailable(exc) from exc
 
+    async def ping(self) -> None:
+        """Raise :class:`DatabaseUnavailable` unless the database answers ``SELECT 1``."""
+        async with self.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to run from many processes at once)."""
         async with self.begin() as conn:

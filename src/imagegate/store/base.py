@@ -74,6 +74,10 @@ class ResultStore(Protocol):
         """Delete objects older than ``max_age`` seconds; return how many went."""
         ...
 
+    async def probe(self) -> None:
+        """Raise when the store can't take a write (the ``storage`` readiness check)."""
+        ...
+
 
 class Mirror(Protocol):
     """Where an async job's uploads also wait, so a worker on another node can run the job (S3 only)."""

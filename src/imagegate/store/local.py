@@ -84,3 +84,10 @@ class LocalStore:
 
     async def sweep(self, max_age: float) -> int:
         return await asyncio.to_thread(self._sweep, max_age)
+
+    def _probe(self) -> None:
+        if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
+            raise OSError(f"the results folder {self.root} is missing or not writable")
+
+    async def probe(self) -> None:
+        await asyncio.to_thread(self._probe)

@@ -120,6 +120,15 @@ class S3ResultStore:
             removed += len(old)
         return removed
 
+    async def probe(self) -> None:
+        """The bucket answers (a lookup of a name no result has; "not found" is an answer)."""
+        try:
+            await obstore.head_async(self.client, ".probe")
+        except FileNotFoundError:
+            return
+        except (BaseError, OSError) as exc:
+            raise unavailable() from exc
+
     def presign(self, name: str, ttl: int) -> str:
         """The bucket's own signed GET link for ``name``, valid ``ttl`` seconds (no network call)."""
         return obstore.sign(self.client, "GET", name, timedelta(seconds=ttl))
