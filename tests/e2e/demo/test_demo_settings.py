@@ -53,6 +53,5 @@ def test_demo_false_with_nothing_configured_serves_no_models(tmp_path: Path) -> 
 
 
 def test_a_bad_demo_setting_stops_the_start(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="demo"):
-        with running(tmp_path, {"IMAGEGATE_DEMO": "maybe"}):
-            pass
+    with pytest.raises(RuntimeError, match="demo"), running(tmp_path, {"IMAGEGATE_DEMO": "maybe"}):
+        pass
