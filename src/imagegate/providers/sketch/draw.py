@@ -68,8 +68,8 @@ def labelled(canvas: Image.Image, picture: Picture) -> Image.Image:
     font = ImageFont.load_default(size=size)
     columns = max(8, int(picture.width / (size * 0.6)) - 2)
     lines = textwrap.wrap(picture.label, columns, max_lines=max(1, picture.height // (size * 2) - 1),
-                          placeholder=" …") or [""]
-    text = "\n".join([*lines, f"{picture.width}×{picture.height}"])
+                          placeholder=" ...") or [""]
+    text = "\n".join([*lines, f"{picture.width}x{picture.height}"])
     draw = ImageDraw.Draw(canvas)
     draw.multiline_text((picture.width / 2, picture.height / 2), text, fill="white", font=font, anchor="mm",
                         align="center", stroke_width=max(1, size // 12), stroke_fill="black")
