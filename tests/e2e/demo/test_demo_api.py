@@ -112,3 +112,17 @@ def test_a_bad_size_is_a_400_naming_size(bare: Gateway, size: str) -> None:
 def test_the_models_list_has_only_demo(bare: Gateway) -> None:
     with bare.client() as client:
         assert [model.id for model in client.models.list()] == ["demo"]
+
+
+def test_the_openapi_document_describes_the_demo_mark(bare: Gateway) -> None:
+    with bare.http(key=None) as http:
+        doc = http.get("/openapi.json").json()
+    assert doc["components"]["schemas"]["ImagesResponse"]["properties"]["demo"]["anyOf"][0] == {"type": "boolean"}
+    headers = doc["paths"]["/v1/images/generations"]["post"]["responses"]["200"]["headers"]
+    assert headers["x-imagegate-demo"]["schema"] == {"enum": ["true"]}
+
+
+def test_a_request_without_a_model_gets_the_demo_model(bare: Gateway) -> None:
+    with bare.http() as http:
+        response = http.post("/v1/images/generations", json={"prompt": "fox", "size": "64x64"})
+    assert response.status_code == 200 and response.json()["demo"] is True
