@@ -28,7 +28,7 @@ DEMO_HINT = "set OPENAI_API_KEY (or another provider's key) or add [[channels]] 
 
 def start_line(settings: Settings, served: list[str]) -> str:
     """What ``serve`` says it serves; the demo model served alone says why and how to add an upstream."""
-    if served == ["demo"] and settings.demo is None:
+    if served == ["demo"]:
         return (f"imagegate: no upstream configured, so serving the built-in demo model (labelled images drawn "
                 f"locally, $0) on {settings.base_url}; {DEMO_HINT}, or IMAGEGATE_DEMO=false to turn it off")
     return f"imagegate: serving {', '.join(served) or 'no models'} on {settings.base_url}"
