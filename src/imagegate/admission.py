@@ -43,8 +43,9 @@ class Admitted:
 
 def model_headers(requested: ModelSpec, serving: ModelSpec) -> dict[str, str]:
     """``x-imagegate-model`` names the model that serves the request; a deprecated alias adds ``Deprecation``
-    (RFC 9745: the date it was deprecated) and a ``Link`` to its successor."""
-    headers = {"x-imagegate-model": serving.id}
+    (RFC 9745: the date it was deprecated) and a ``Link`` to its successor; each of the model's ``marks`` adds
+    ``x-imagegate-<mark>: true``."""
+    headers = {"x-imagegate-model": serving.id, **{f"x-imagegate-{mark}": "true" for mark in serving.marks}}
     if requested.deprecated is not None:
         stamp = int(datetime.fromisoformat(requested.deprecated).replace(tzinfo=UTC).timestamp())
         headers["Deprecation"] = f"@{stamp}"

@@ -133,6 +133,7 @@ class ModelSpec:
     deadline: float | None = None
     alias_of: str | None = None
     deprecated: str | None = None  # the ISO date the id was deprecated (an alias of its replacement)
+    marks: tuple[str, ...] = ()  # flags every answer carries: a body field set to true and an x-imagegate-<mark> header
 
 
 _TUPLE_FIELDS = ("sizes", "qualities", "styles", "output_formats", "aspect_ratios", "resolutions")

@@ -207,6 +207,7 @@ class Settings(BaseSettings):
     usage_commit: Literal["sync", "batch"] = "sync"
     webhook_retry_max: float = Field(600.0, gt=0)
     log_prompts: bool = False
+    demo: bool | None = None
     poll_interval: float = Field(default=0.5, gt=0)
     poll_max_interval: float = Field(default=3.0, gt=0)
     poll_deadline: float = Field(default=300.0, gt=0)

@@ -70,7 +70,8 @@ class Pipeline:
             outcome = await self.dispatcher.run(job, hooks)
             data, stored = await store_images(job, outcome.results, store, target.links or self.links)
             charge = self.billing.charge(job, outcome.results, len(data))
-            body = respond.build(data, outcome.results, charge.price_micros, outcome.failures)
+            body = respond.build(data, outcome.results, charge.price_micros, outcome.failures,
+                                 job.spec.marks)
             content = orjson.dumps(body)
             await self.billing.settle(opened, _row(job, opened, outcome.channel, started, body, charge), content,
                                       target.finish)

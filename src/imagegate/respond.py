@@ -43,7 +43,8 @@ def usage_block(usage: TokenUsage | None, images: int, price_micros: int) -> dic
 
 
 def build(data: list[dict[str, Any]], results: list[UpstreamResult], price_micros: int,
-          failures: list[ApiError] | None = None) -> dict[str, Any]:
+          failures: list[ApiError] | None = None, marks: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The answer; each of the model's ``marks`` is an extension field set to true (``"demo": true``)."""
     body: dict[str, Any] = {"created": int(time.time()), "data": data}
     meta = results[0].meta
     for name, allowed in ENUMS.items():
@@ -51,6 +52,7 @@ def build(data: list[dict[str, Any]], results: list[UpstreamResult], price_micro
             body[name] = meta[name]
     body.update({name: meta[name] for name in EXTENSIONS if name in meta})
     body["usage"] = usage_block(total_usage(results), len(data), price_micros)
+    body.update(dict.fromkeys(marks, True))
     if failures:
         body["errors"] = [failure.body()["error"] for failure in failures]
     return body

@@ -27,6 +27,7 @@ from .providers.base import Upstream
 from .providers.http import Http
 from .providers.limits import Caps, account_id, local_cap
 from .providers.registry import Registry
+from .providers.spec import ProviderSpec
 from .router import Channel, Router
 
 CapsFor = Callable[[str], Caps]  # an upstream account's digest → where its task caps' slots come from
@@ -68,18 +69,30 @@ class Live:
         return old
 
 
+def _env_channel(spec: ProviderSpec, settings: Settings, key: str, base_url: str | None) -> ChannelConfig:
+    assert spec.env is not None
+    return ChannelConfig(name=spec.name, provider=spec.name, api_key=key, base_url=base_url or spec.env.base_url,
+                         models=dict(spec.env.models), priority=spec.env.priority, timeout=settings.upstream_timeout)
+
+
+def keyless_on(settings: Settings, others: list[ChannelConfig]) -> bool:
+    """Whether keyless providers' channels are served: as the ``demo`` setting says, else when nothing else is."""
+    return settings.demo if settings.demo is not None else not others
+
+
 def channel_configs(settings: Settings, registry: Registry, environ: Mapping[str, str]) -> list[ChannelConfig]:
-    """Configured channels, then the implicit ones whose name no configured channel takes; each with its
-    polling plan filled in from the ``poll_*`` settings unless it sets its own."""
+    """Configured channels, then the implicit ones whose name no configured channel takes (a keyless provider's
+    when :func:`keyless_on`); each with its polling plan filled in from the ``poll_*`` settings unless it sets its
+    own."""
     channels = list(settings.channels)
     names = {c.name for c in channels}
-    for spec in registry.specs.values():
-        env = spec.env
-        if env is None or spec.name in names or not environ.get(env.key_var):
-            continue
-        channels.append(ChannelConfig(name=spec.name, provider=spec.name, api_key=environ[env.key_var],
-                                      base_url=environ.get(env.base_var) or env.base_url, models=dict(env.models),
-                                      priority=env.priority, timeout=settings.upstream_timeout))
+    implicit = [spec for spec in registry.specs.values() if spec.env is not None and spec.name not in names]
+    for spec in implicit:
+        assert spec.env is not None
+        if not spec.keyless and environ.get(spec.env.key_var):
+            channels.append(_env_channel(spec, settings, environ[spec.env.key_var], environ.get(spec.env.base_var)))
+    if keyless_on(settings, channels):
+        channels += [_env_channel(spec, settings, "", None) for spec in implicit if spec.keyless]
     return [c if c.poll is not None else c.model_copy(update={"poll": settings.poll()}) for c in channels]
 
 

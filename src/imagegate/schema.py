@@ -62,6 +62,8 @@ class ImagesResponse(BaseModel):
                                                        "(W:H), for models driven by ratios.")
     errors: list[ErrorDetail] | None = Field(None, description="imagegate: with partial_results, the errors of "
                                                                "the calls that failed.")
+    demo: bool | None = Field(None, description="imagegate: true when the built-in demo model drew the images "
+                                                "(placeholders, priced 0).")
 
 
 class JobAccepted(BaseModel):

@@ -24,7 +24,8 @@ def all_channels(settings: Settings) -> list[ChannelConfig]:
 def test_defaults() -> None:
     settings = load_settings()
     assert settings.url_ttl == 3600 and settings.data_dir == Path(".imagegate") and settings.master_key is None
-    assert all_channels(settings) == []
+    assert [(c.name, c.api_key, c.models) for c in all_channels(settings)] == [("sketch", "", {"demo": "demo"})]
+    assert settings.demo is None and all_channels(settings.model_copy(update={"demo": False})) == []
 
 
 def test_file_over_defaults(tmp_path: Path) -> None:

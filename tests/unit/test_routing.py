@@ -154,3 +154,23 @@ def test_an_unknown_channel_key_is_refused_when_the_channels_are_built(tmp_path:
     with pytest.raises(ConfigError) as caught:
         build(settings, REGISTRY, {})
     assert str(caught.value) == message
+
+
+# --- the keyless demo channel ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("demo", "environ", "expected"), [
+    (None, {}, ["sketch"]),
+    (None, {"OPENAI_API_KEY": "sk-x"}, ["openai"]),
+    (True, {"OPENAI_API_KEY": "sk-x"}, ["openai", "sketch"]),
+    (False, {}, []),
+])
+def test_the_keyless_channel_is_added_as_the_demo_setting_says(demo: bool | None, environ: dict[str, str],
+                                                                expected: list[str]) -> None:
+    settings = Settings(demo=demo)
+    assert [c.name for c in channel_configs(settings, REGISTRY, environ)] == expected
+
+
+def test_a_configured_channel_turns_the_keyless_one_off() -> None:
+    settings = Settings(channels=[ChannelConfig(name="mine", provider="openai", api_key="k",
+                                                base_url="http://127.0.0.1:9", models={"dall-e-2": "dall-e-2"})])
+    assert [c.name for c in channel_configs(settings, REGISTRY, {})] == ["mine"]

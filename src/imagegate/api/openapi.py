@@ -62,6 +62,8 @@ def image_responses(*, stream: bool) -> dict[int | str, dict[str, Any]]:
                              "schema": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"}},
         "idempotent-replayed": {"description": "'true' when this is the stored answer to an earlier request with "
                                                "the same Idempotency-Key.", "schema": {"enum": ["true"]}},
+        "x-imagegate-demo": {"description": "'true' when the built-in demo model drew the images.",
+                             "schema": {"enum": ["true"]}},
     }}
     if stream:
         ok["description"] = f"{answer}, or with stream=true server-sent events (text/event-stream)."

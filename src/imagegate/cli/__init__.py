@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .. import tracing
-from ..config import SettingsLoader
+from ..config import Settings, SettingsLoader
 from ..serving import exec_workers, run_here
 from .channels import channels
 from .common import ConfigOpt, loaded, routing, with_db
@@ -21,6 +21,17 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="imagegate: a
 app.add_typer(keys_app, name="keys")
 app.command()(usage)
 app.command()(channels)
+
+
+DEMO_HINT = "set OPENAI_API_KEY (or another provider's key) or add [[channels]] to serve real models"
+
+
+def start_line(settings: Settings, served: list[str]) -> str:
+    """What ``serve`` says it serves; the demo model served alone says why and how to add an upstream."""
+    if served == ["demo"]:
+        return (f"imagegate: no upstream configured, so serving the built-in demo model (labelled images drawn "
+                f"locally, $0) on {settings.base_url}; {DEMO_HINT}, or IMAGEGATE_DEMO=false to turn it off")
+    return f"imagegate: serving {', '.join(served) or 'no models'} on {settings.base_url}"
 
 
 @app.command()
@@ -44,7 +55,7 @@ def serve(
     if not served:
         typer.echo("imagegate: warning: no upstream configured (set OPENAI_API_KEY or add [[channels]])", err=True)
     with_db(current, lambda db: asyncio.sleep(0))
-    typer.echo(f"imagegate: serving {', '.join(served) or 'no models'} on {current.base_url}", err=True)
+    typer.echo(start_line(current, served), err=True)
     if workers == 1:
         run_here(current, loader, log_level)
     else:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from ..catalog import ModelSpec
 from ..fields import FieldSpec
 from ..ledger.pricing import Price
-from . import ark, azure, bfl, dashscope, fal, gemini, openai, recraft, vertex, xai
+from . import ark, azure, bfl, dashscope, fal, gemini, openai, recraft, sketch, vertex, xai
 from .spec import ProviderSpec
 
 PROVIDERS: dict[str, ProviderSpec] = {
@@ -27,6 +27,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
     "dashscope": dashscope.SPEC,
     "recraft": recraft.SPEC,
     "xai": xai.SPEC,
+    "sketch": sketch.SPEC,
 }
 
 

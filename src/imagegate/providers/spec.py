@@ -126,7 +126,9 @@ class ProviderSpec:
     a dash or underscore) and ``key_patterns`` regular expressions of key formats without one
     (``AIza…``), so key-shaped text in an upstream's message is scrubbed; ``channel_options`` is a pydantic model of
     the ``[[channels]]`` keys only this provider takes, and ``default_base_url`` the base URL a channel
-    without one gets (from those options; else the env channel's)."""
+    without one gets (from those options; else the env channel's). A ``keyless`` provider makes no network call; its env
+    channel (``key_var`` unused) is added when no other channel is configured, or always when the ``demo`` setting is
+    true, and never when it is false."""
 
     name: str
     build: Build
@@ -139,3 +141,4 @@ class ProviderSpec:
     env: EnvChannel | None = None
     channel_options: type[BaseModel] | None = None
     default_base_url: Callable[[Any], str] | None = None  # from the channel's options, when it sets no base_url
+    keyless: bool = False  # its env channel needs no key: served when nothing else is, or as the demo setting says
