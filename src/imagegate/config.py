@@ -207,6 +207,9 @@ class Settings(BaseSettings):
     usage_commit: Literal["sync", "batch"] = "sync"
     webhook_retry_max: float = Field(600.0, gt=0)
     log_prompts: bool = False
+    console: bool = True
+    console_session_ttl: int = Field(43200, ge=60)
+    console_signin_per_minute: int = Field(10, ge=1)
     poll_interval: float = Field(default=0.5, gt=0)
     poll_max_interval: float = Field(default=3.0, gt=0)
     poll_deadline: float = Field(default=300.0, gt=0)
