@@ -13,7 +13,6 @@ from tests.fakes.openai_upstream import FakeOpenAI
 from tests.harness import Gateway
 
 
-
 def test_key_is_shown_once_and_works(page: Page, gateway: Gateway, shoot: Callable[[Page, str], None]) -> None:
     sign_in(page)
     key = create_key(page, "shown-once", budget_usd="2.5", budget_period="month", rpm="30")

@@ -1,4 +1,4 @@
-"""The web console at ``/console``: sign-in, keys, channels (see the README's "Console" section).
+"""The web console at ``/console``: sign-in, keys, channels, usage log (see the README's "Console" section).
 
 Server-rendered Jinja2 pages with htmx for the live parts; every asset ships in the package
 (``static/vendor/README.md`` says where each file comes from). ``IMAGEGATE_CONSOLE=false`` leaves it out.
@@ -9,14 +9,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from . import channels, keys, pages
+from . import channels, keys, pages, usage
 from .render import HERE, bad_csrf, not_operator, signed_out
 from .session import BadCsrf, NotOperator, SignedOut
 
 
 def install(app: FastAPI) -> None:
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for module in (pages, keys, channels):
+    for module in (pages, keys, channels, usage):
         app.include_router(module.router)
     app.add_exception_handler(SignedOut, signed_out)
     app.add_exception_handler(NotOperator, not_operator)
