@@ -9,14 +9,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from . import channels, keys, pages, usage
+from . import channels, keys, overview, pages, prices, usage
 from .render import HERE, bad_csrf, not_operator, signed_out
 from .session import BadCsrf, NotOperator, SignedOut
 
 
 def install(app: FastAPI) -> None:
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for module in (pages, keys, channels, usage):
+    for module in (pages, overview, keys, channels, usage, prices):
         app.include_router(module.router)
     app.add_exception_handler(SignedOut, signed_out)
     app.add_exception_handler(NotOperator, not_operator)

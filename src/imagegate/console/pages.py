@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and the home page."""
+"""Sign-in and sign-out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ..errors import Unauthorized
 from .render import page
-from .session import ChangeDep, SessionDep, SignedOut, current_session, end_session, services_of, start_session
+from .session import ChangeDep, SignedOut, current_session, end_session, services_of, start_session
 from .signin import SignInLimiter
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -51,8 +51,3 @@ async def signout(_: ChangeDep) -> Response:
     response = RedirectResponse("/console/signin", 303)
     end_session(response)
     return response
-
-
-@router.get("")
-async def home(request: Request, session: SessionDep) -> Response:
-    return page(request, "home.html", session)
