@@ -11,6 +11,11 @@ from tests.fakes.openai_upstream import FakeOpenAI
 from tests.harness import Gateway
 
 
+def _charts_drawn(page: Page) -> None:
+    """Wait until every chart on the page has been drawn."""
+    page.wait_for_function("[...document.querySelectorAll('canvas[data-chart]')].every(c => c.chart)")
+
+
 def test_overview_counts_and_charts(user: User, gateway: Gateway, shoot: Callable[[Page, str], None]) -> None:
     with gateway.http(user.key) as http:
         answer = http.post("/v1/images/generations", json={"model": "gpt-image-1", "prompt": "x", "n": 2})
@@ -22,6 +27,7 @@ def test_overview_counts_and_charts(user: User, gateway: Gateway, shoot: Callabl
     expect(page.locator("#stat-images")).to_have_text("2")
     expect(page.locator("#stat-spend")).to_have_text(f"${float(answer.headers['x-imagegate-cost']):.4f}")
     expect(page.locator("#chart-key")).to_have_count(0)
+    _charts_drawn(page)
     for chart in ("day", "model", "errors"):
         assert page.locator(f"#chart-{chart}").evaluate("c => c.chart !== undefined && c.width > 0")
     assert page.locator("#chart-model").evaluate("c => c.chart.data.labels") == ["gpt-image-1"]
@@ -34,6 +40,7 @@ def test_operator_overview_has_keys_and_errors(page: Page, gateway: Gateway, ups
     with gateway.http() as http:
         assert http.post("/v1/images/generations", json={"model": "gpt-image-1", "prompt": "x"}).status_code >= 500
     sign_in(page)
+    _charts_drawn(page)
     assert page.locator("#chart-key").evaluate("c => c.chart.data.labels.includes('master')")
     errors = page.locator("#chart-errors").evaluate("c => c.chart.data.labels")
     assert any(label.startswith("5") for label in errors)
