@@ -31,7 +31,7 @@ def upstream() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def gateway(upstream: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     env = {**openai_env(upstream), **SINGLE_CHANNEL_ENV, "IMAGEGATE_UPSTREAM_TIMEOUT": "3",
            "IMAGEGATE_ALLOWED_FAILS": "1", "IMAGEGATE_COOLDOWN": "120",
@@ -47,8 +47,10 @@ def _clean(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("gateway").reset_channels()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """Package-scoped: Playwright's sync API keeps an event loop running in this thread while it is open, which
+    would stop later tests' ``asyncio.run``."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
     with sync_playwright() as playwright:

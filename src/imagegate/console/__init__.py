@@ -10,14 +10,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from . import channels, jobs, keys, overview, pages, prices, usage
+from . import channels, jobs, keys, overview, pages, playground, prices, usage
+from .proxy import Proxy
 from .render import HERE, bad_csrf, not_operator, signed_out
 from .session import BadCsrf, NotOperator, SignedOut
 
 
 def install(app: FastAPI) -> None:
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for module in (pages, overview, keys, channels, usage, jobs, prices):
+    app.mount("/console/proxy", Proxy(app), name="console-proxy")
+    for module in (pages, overview, keys, channels, usage, jobs, prices, playground):
         app.include_router(module.router)
     app.add_exception_handler(SignedOut, signed_out)
     app.add_exception_handler(NotOperator, not_operator)
