@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__, errors
+from . import __version__, console, errors
 from .api import admin, admin_channels, files, health, images, jobs, metrics, models, openapi, usage
 from .api.gate import Gate
 from .api.observe import Observe
@@ -74,6 +74,8 @@ def create_app(settings: Settings, loader: Loader | None = None, environ: Mappin
     tracing.install(app)
     for module in (jobs, images, models, usage, files, admin, admin_channels, health, metrics):
         app.include_router(module.router)
+    if settings.console:
+        console.install(app)
 
     def fields() -> FieldTable:
         """The running gateway's field table; before start, the one its settings would build."""

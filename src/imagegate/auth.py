@@ -36,6 +36,7 @@ class Principal:
 
 
 MASTER = Principal(None, "master", is_master=True)
+SCOPE_PRINCIPAL = "imagegate.principal"  # set in the ASGI scope by the console's proxy only; no client can set it
 
 
 def bearer(header: str | None) -> str:

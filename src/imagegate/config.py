@@ -208,6 +208,9 @@ class Settings(BaseSettings):
     webhook_retry_max: float = Field(600.0, gt=0)
     log_prompts: bool = False
     demo: bool | None = None
+    console: bool = True
+    console_session_ttl: int = Field(43200, ge=60)
+    console_signin_per_minute: int = Field(10, ge=1)
     poll_interval: float = Field(default=0.5, gt=0)
     poll_max_interval: float = Field(default=3.0, gt=0)
     poll_deadline: float = Field(default=300.0, gt=0)

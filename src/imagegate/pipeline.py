@@ -73,8 +73,8 @@ class Pipeline:
             body = respond.build(data, outcome.results, charge.price_micros, outcome.failures,
                                  job.spec.marks)
             content = orjson.dumps(body)
-            await self.billing.settle(opened, _row(job, opened, outcome.channel, started, body, charge), content,
-                                      target.finish)
+            row = _row(job, opened, outcome.channel, started, body, charge, stored=stored)
+            await self.billing.settle(opened, row, content, target.finish)
         except BaseException as exc:
             status = exc.status if isinstance(exc, ApiError) else 500
             try:
@@ -87,7 +87,7 @@ class Pipeline:
 
 
 def _row(job: ImageJob, ticket: Ticket, channel: str, started: float, body: dict[str, Any] | None = None,
-         charge: Charge | None = None, status: int = 200) -> UsageRow:
+         charge: Charge | None = None, status: int = 200, stored: list[str] | None = None) -> UsageRow:
     """The usage row: tokens and price from a successful answer, zeros for a failure."""
     usage = body["usage"] if body is not None else {}
     details = usage.get("input_tokens_details", {})
@@ -101,4 +101,5 @@ def _row(job: ImageJob, ticket: Ticket, channel: str, started: float, body: dict
         text_tokens=details.get("text_tokens", 0), image_tokens=details.get("image_tokens", 0),
         price_micros=charge.price_micros if charge is not None else 0,
         upstream_cost_micros=charge.upstream_cost_micros if charge is not None else None,
+        results=stored or None,
     )

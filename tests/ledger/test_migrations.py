@@ -24,7 +24,7 @@ async def test_migrated_schema_matches_the_tables(db: Database) -> None:
     async with db.connect() as conn:
         assert await conn.run_sync(_diff) == []
         version = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalar_one()
-    assert version == "0003"
+    assert version == "0004"
 
 
 async def test_upgrade_is_idempotent_and_safe_to_race(db_url: str) -> None:

@@ -24,7 +24,8 @@ ERRORS = error_responses(401, 403, 503)
 KeyPath = Annotated[str, PathParam(description="The key's id, or the name of an active key.")]
 
 
-def _check_models(limits: KeyLimits, catalog: Catalog) -> None:
+def check_models(limits: KeyLimits, catalog: Catalog) -> None:
+    """400 ``unknown_model`` for a model id in a key's allow-list that names no model (the console uses it too)."""
     unknown = catalog.unknown(limits.models)
     if unknown:
         raise InvalidRequest(f"Unknown model(s) in 'models': {', '.join(unknown)}.", param="models",
@@ -41,7 +42,7 @@ async def _view(keys: Keys, key: str) -> KeyView:
 @router.post("/keys", status_code=201, response_model=KeyCreated, responses=error_responses(400, 401, 403, 409, 503))
 async def create_key(spec: KeyCreate, keys: KeysDep, routing: RoutingDep, _: MasterDep) -> Response:
     """Create a key. The response is the only time the key itself is shown."""
-    _check_models(spec, routing.catalog)
+    check_models(spec, routing.catalog)
     record, key = await keys.create(spec)
     return json_response({**key_object(KeyView(record, 0, 0, 0, 0), datetime.now(UTC)), "key": key}, status=201)
 
@@ -61,7 +62,7 @@ async def get_key(key: KeyPath, keys: KeysDep, _: MasterDep) -> Response:
 async def update_key(key: KeyPath, changes: KeyUpdate, keys: KeysDep, routing: RoutingDep, auth: AuthDep,
                      _: MasterDep) -> Response:
     """Change the fields sent; ``null`` clears a limit. A new budget counts this period's spend so far."""
-    _check_models(changes, routing.catalog)
+    check_models(changes, routing.catalog)
     record = await keys.update(key, changes)
     auth.forget()
     return json_response(key_object(await _view(keys, str(record.id) if record else key), datetime.now(UTC)))

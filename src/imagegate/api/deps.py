@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
 from ..admission import Admission
-from ..auth import Authenticator, Principal, bearer
+from ..auth import SCOPE_PRINCIPAL, Authenticator, Principal, bearer
 from ..bootstrap import Services
 from ..config import Settings
 from ..context import current
@@ -84,7 +84,8 @@ GoneDep = Annotated[asyncio.Event, Depends(_gone)]
 async def get_principal(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> Principal:
-    principal = await services_of(request).auth.authenticate(request.headers.get("authorization"))
+    given: Principal | None = request.scope.get(SCOPE_PRINCIPAL)  # the console's proxy: a signed-in session's
+    principal = given or await services_of(request).auth.authenticate(request.headers.get("authorization"))
     current().key = principal.name
     return principal
 

@@ -73,6 +73,15 @@ class JobStore:
             row = (await conn.execute(sa.select(*COLUMNS).where(image_jobs.c.id == job_id))).first()
         return JobRow(*row) if row is not None else None
 
+    async def recent(self, limit: int, key_id: int | None = None, is_master: bool | None = None) -> list[JobRow]:
+        """The newest ``limit`` jobs; with ``is_master`` given, only those of that key (``key_id``) or the master."""
+        stmt = sa.select(*COLUMNS).order_by(image_jobs.c.created_at.desc()).limit(limit)
+        if is_master is not None:
+            stmt = stmt.where(image_jobs.c.is_master == is_master, image_jobs.c.key_id.is_(None) if is_master
+                              else image_jobs.c.key_id == key_id)
+        async with self.db.connect() as conn:
+            return [JobRow(*row) for row in (await conn.execute(stmt)).all()]
+
     def _claimable(self, now: float) -> sa.ColumnElement[bool]:
         jobs = image_jobs.c
         return sa.or_(jobs.status == QUEUED, sa.and_(jobs.status == RUNNING, jobs.lease_until < now))

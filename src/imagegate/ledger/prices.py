@@ -40,6 +40,10 @@ class PriceTable:
     def __getitem__(self, model_id: str) -> Price:
         return self._prices[model_id]
 
+    def items(self) -> list[tuple[str, Price]]:
+        """Every served model id with its price in force, by id."""
+        return sorted(self._prices.items())
+
     def hold_for(self, job: ImageJob) -> int:
         return self._prices[job.spec.id].hold(job)
 

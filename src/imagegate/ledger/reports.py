@@ -1,4 +1,5 @@
-"""Usage summed from the ledger, grouped by model, key or day (UTC): for the CLI, /v1/usage and /admin/usage."""
+"""Usage summed from the ledger, grouped by model, key, day (UTC) or status: for the CLI, /v1/usage,
+/admin/usage and the console's overview."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from .db import Database
 from .tables import usage
 
-By = Literal["model", "key", "day"]
+By = Literal["model", "key", "day", "status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,8 @@ def _group(by: By, dialect: str) -> sa.ColumnElement[Any]:
         return usage.c.model
     if by == "key":
         return usage.c.key_name
+    if by == "status":
+        return usage.c.status
     if dialect == "postgresql":
         return sa.func.to_char(sa.func.timezone("UTC", usage.c.created_at), "YYYY-MM-DD")
     return sa.func.substr(usage.c.created_at, 1, 10)  # SQLite stores "YYYY-MM-DD HH:MM:SS..." in UTC

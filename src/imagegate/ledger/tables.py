@@ -6,7 +6,8 @@ every engine. Times are UTC; :class:`UTCDateTime` makes SQLite hand them back ti
 - ``api_keys``: keys stored only as SHA-256 hashes, with their limits and the budget counters
   (``spent_micros`` in the period starting ``period_start``, ``reserved_micros`` held by
   requests in flight) that the conditional UPDATE in :mod:`.budget` checks atomically.
-- ``usage``: one row per request that reached an upstream, with its price.
+- ``usage``: one row per request that reached an upstream, with its price (and the names of its
+  result files when answered with links: the console's thumbnails).
 - ``reservations``: one row per budget hold, so a crashed process's holds can be released.
 - ``idempotency``: ``Idempotency-Key`` claims and the stored first response.
 """
@@ -92,6 +93,7 @@ usage = sa.Table(
     sa.Column("status", sa.Integer, nullable=False),
     sa.Column("latency_ms", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("results", sa.JSON(none_as_null=True)),  # names of the result files (url answers), for thumbnails
     sa.Index("ix_usage_key_id_created_at", "key_id", "created_at"),
 )
 

@@ -63,6 +63,7 @@ class UsageRow:
     price_micros: int = 0
     upstream_cost_micros: int | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    results: list[str] | None = None  # the result store's names of a url answer's images
 
 
 async def insert(conn: AsyncConnection, rows: list[UsageRow]) -> None:
