@@ -4,17 +4,19 @@ reaching the upstream, streamed partial images, and the proxy's own refusals."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.console.conftest import User, sign_in
 from tests.factories import png_bytes
 from tests.fakes.openai_upstream import FakeOpenAI
-from tests.harness import Gateway
+from tests.harness import Gateway, running
 
 
 def _ready(page: Page, model: str, mode: str = "generations") -> None:
@@ -101,3 +103,32 @@ def test_proxy_refuses_without_session_or_token(page: Page, gateway: Gateway) ->
         assert http.get("/console/proxy/admin/keys").status_code == 404
         assert http.post("/console/proxy/v1/images/generations", json=body,
                          headers={"X-CSRF-Token": "wrong"}).status_code == 403
+
+
+@pytest.fixture(scope="module")
+def demo_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """A gateway with no upstream configured: it serves the built-in demo model."""
+    with running(tmp_path_factory.mktemp("console-demo"), {"IMAGEGATE_CONSOLE_SIGNIN_PER_MINUTE": "1000"}) as gw:
+        yield gw
+
+
+def test_the_demo_model_works_in_the_playground_with_no_upstream(browser: Browser, demo_gateway: Gateway,
+                                                                 shoot: Callable[[Page, str], None]) -> None:
+    context = browser.new_context(base_url=demo_gateway.url, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        sign_in(page)
+        _ready(page, "demo")
+        page.locator("#pg-prompt").fill("a lighthouse at dusk")
+        page.get_by_role("button", name="Run").click()
+        figure = page.locator("#pg-results figure")
+        expect(figure).to_have_count(1)
+        expect(figure.locator(".cost")).to_have_text(re.compile(r"^\$0(\.0+)?$"))
+        assert figure.locator("img").evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+        shoot(page, "playground-demo")
+    finally:
+        context.close()
+    with demo_gateway.http() as admin:
+        report = admin.get("/admin/usage", params={"by": "model"}).json()
+    (line,) = [row for row in report["data"] if row["group"] == "demo"]
+    assert line["images"] == 1 and line["cost_usd"] == 0
