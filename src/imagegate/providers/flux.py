@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pybase64
@@ -25,7 +24,7 @@ from ..catalog import ModelSpec
 from ..errors import InvalidRequest
 from ..fields import SEED_MAX, FieldSpec
 from ..imaging import white_on_black_mask
-from ..job import ImageJob
+from ..job import ImageJob, Upload
 from ..ledger.pricing import Price, per_image
 from ..sizing import nearest_ratio
 from .base import Call
@@ -117,16 +116,16 @@ def flux_values(call: Call) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _b64(path: Path) -> str:
-    return pybase64.b64encode(path.read_bytes()).decode("ascii")
+def _b64(upload: Upload) -> str:
+    return pybase64.b64encode(upload.read()).decode("ascii")
 
 
 def _inline(job: ImageJob, data_uri: bool) -> tuple[list[str], str | None]:
-    images = [f"data:{i.info.mime};base64,{_b64(i.upload.path)}" if data_uri else _b64(i.upload.path)
+    images = [f"data:{i.info.mime};base64,{_b64(i.upload)}" if data_uri else _b64(i.upload)
               for i in job.images]
     mask = None
     if job.mask is not None:
-        mask = pybase64.b64encode(white_on_black_mask(job.mask.upload.path)).decode("ascii")
+        mask = pybase64.b64encode(white_on_black_mask(job.mask.upload.source)).decode("ascii")
     return images, mask
 
 

@@ -26,11 +26,11 @@ INLINE_BYTES = 8 * 1024 * 1024  # file parts up to this size are sent from memor
 
 @dataclass(frozen=True, slots=True)
 class FilePart:
-    """A multipart file part, streamed from disk."""
+    """A multipart file part: bytes in memory, or a file on disk."""
 
     field: str
     filename: str
-    path: Path
+    source: Path | bytes
     content_type: str
 
 
@@ -154,15 +154,19 @@ async def _read_events(response: aiohttp.ClientResponse, on_event: OnEvent) -> N
         await on_event(event or "message", "\n".join(data))
 
 
+def _load(source: Path | bytes, stack: ExitStack) -> Any:
+    if isinstance(source, bytes):
+        return source
+    return source.read_bytes() if source.stat().st_size <= INLINE_BYTES else stack.enter_context(source.open("rb"))
+
+
 async def _payloads(files: list[FilePart], stack: ExitStack) -> list[Any]:
-    """File parts for one attempt (a retry reads them again from disk), in one thread hop: small files as
-    bytes, large ones as open handles that aiohttp streams, so a 400 MB edit is never held in memory."""
-
-    def load() -> list[Any]:
-        return [part.path.read_bytes() if part.path.stat().st_size <= INLINE_BYTES
-                else stack.enter_context(part.path.open("rb")) for part in files]
-
-    return await asyncio.to_thread(load) if files else []
+    """File parts for one attempt: bytes as they are; files on disk (read again by a retry) in one thread hop,
+    small ones as bytes, large ones as open handles that aiohttp streams, so a 400 MB edit is never held in
+    memory."""
+    if all(isinstance(part.source, bytes) for part in files):
+        return [part.source for part in files]
+    return await asyncio.to_thread(lambda: [_load(part.source, stack) for part in files])
 
 
 def _form(data: dict[str, str], files: list[FilePart], payloads: list[Any]) -> aiohttp.FormData:

@@ -166,7 +166,7 @@ def validation_detail(response: Reply) -> tuple[str, str | None]:
 
 
 def _encoded(job: ImageJob) -> list[str]:
-    return [f"data:{image.info.mime};base64,{pybase64.b64encode(image.upload.path.read_bytes()).decode('ascii')}"
+    return [f"data:{image.info.mime};base64,{pybase64.b64encode(image.upload.read()).decode('ascii')}"
             for image in job.images]
 
 

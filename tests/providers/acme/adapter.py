@@ -33,7 +33,7 @@ class AcmeProvider:
 
     async def run(self, call: Call) -> UpstreamResult:
         images = await asyncio.to_thread(
-            lambda: [pybase64.b64encode(i.upload.path.read_bytes()).decode() for i in call.job.images])
+            lambda: [pybase64.b64encode(i.upload.read()).decode() for i in call.job.images])
         response = await self.http.request("POST", self.url, content=orjson.dumps(request_body(call, images)),
                                            headers=self.headers)
         if response.status_code != 200:

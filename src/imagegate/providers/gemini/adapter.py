@@ -20,7 +20,7 @@ from .params import TABLE, parse_answer, request_body
 
 
 def _inline(job: ImageJob) -> list[tuple[str, str]]:
-    return [(image.info.mime, pybase64.b64encode(image.upload.path.read_bytes()).decode("ascii"))
+    return [(image.info.mime, pybase64.b64encode(image.upload.read()).decode("ascii"))
             for image in job.images]
 
 

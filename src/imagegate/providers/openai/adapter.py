@@ -59,9 +59,9 @@ class OpenAIProvider:
     @staticmethod
     def _files(call: Call) -> list[FilePart]:
         field = image_field(call)
-        parts = [FilePart(field, image.upload.filename or "image", image.upload.path, image.info.mime)
+        parts = [FilePart(field, image.upload.filename or "image", image.upload.source, image.info.mime)
                  for image in call.job.images]
         if call.job.mask is not None:
-            parts.append(FilePart("mask", call.job.mask.upload.filename or "mask.png", call.job.mask.upload.path,
+            parts.append(FilePart("mask", call.job.mask.upload.filename or "mask.png", call.job.mask.upload.source,
                                   "image/png"))
         return parts

@@ -4,8 +4,6 @@ mask); result links expire (about 24 hours) and are downloaded at once, SVG incl
 from __future__ import annotations
 
 import asyncio
-import tempfile
-from pathlib import Path
 
 from ...errors import InvalidRequest
 from ...imaging import white_on_black_mask
@@ -18,12 +16,10 @@ from .errors import failure
 from .params import PATHS, form, operation, parse_answer, refusal, request_fields
 
 
-def _mask_file(job: ImageJob) -> Path:
-    """OpenAI's mask as Recraft's (white = edit here), in a temporary file the caller removes."""
+def _mask(job: ImageJob) -> bytes:
+    """OpenAI's mask as Recraft's (white = edit here)."""
     assert job.mask is not None
-    with tempfile.NamedTemporaryFile(suffix=".png", delete=False) as handle:
-        handle.write(white_on_black_mask(job.mask.upload.path))
-    return Path(handle.name)
+    return white_on_black_mask(job.mask.upload.source)
 
 
 class RecraftProvider(OpenAIProvider):
@@ -50,12 +46,7 @@ class RecraftProvider(OpenAIProvider):
 
     async def _edit(self, call: Call) -> Reply:
         image = call.job.images[0]
-        files = [FilePart("image", image.upload.filename or "image", image.upload.path, image.info.mime)]
-        mask = await asyncio.to_thread(_mask_file, call.job) if call.job.mask is not None else None
-        if mask is not None:
-            files.append(FilePart("mask", "mask.png", mask, "image/png"))
-        try:
-            return await self.http.request("POST", self.url(call), data=form(call), files=files, headers=self.auth)
-        finally:
-            if mask is not None:
-                mask.unlink(missing_ok=True)
+        files = [FilePart("image", image.upload.filename or "image", image.upload.source, image.info.mime)]
+        if call.job.mask is not None:
+            files.append(FilePart("mask", "mask.png", await asyncio.to_thread(_mask, call.job), "image/png"))
+        return await self.http.request("POST", self.url(call), data=form(call), files=files, headers=self.auth)

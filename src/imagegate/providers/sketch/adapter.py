@@ -21,8 +21,8 @@ def pictures(call: Call) -> list[Picture]:
     width, height = parse_size(job.size or "") or parse_size(DEMO.default_size or "") or (1024, 1024)
     label = job.prompt or LABELS.get(job.endpoint, "")
     seed = int(job.options.get("seed", 0))
-    image = job.images[0].upload.path if job.images else None
-    mask = job.mask.upload.path if job.mask is not None else None
+    image = job.images[0].upload.source if job.images else None
+    mask = job.mask.upload.source if job.mask is not None else None
     return [Picture(label, width, height, seed + call.offset + index, image, mask) for index in range(call.n)]
 
 

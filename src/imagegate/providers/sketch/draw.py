@@ -16,6 +16,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from ...imaging import open_image
+
 TINT = (255, 0, 200)
 TINT_ALPHA = 110  # of 255: how strongly the masked area is tinted
 PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
@@ -30,8 +32,8 @@ class Picture:
     width: int
     height: int
     seed: int
-    image: Path | None = None
-    mask: Path | None = None
+    image: Path | bytes | None = None  # a file, or its bytes
+    mask: Path | bytes | None = None
 
 
 def colours(picture: Picture) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
@@ -45,18 +47,18 @@ def gradient(picture: Picture) -> Image.Image:
     return Image.composite(Image.new("RGB", ramp.size, bottom), Image.new("RGB", ramp.size, top), ramp)
 
 
-def with_input(canvas: Image.Image, path: Path) -> Image.Image:
+def with_input(canvas: Image.Image, image: Path | bytes) -> Image.Image:
     """The input image scaled to fit, centred on the gradient."""
-    with Image.open(path) as source:
+    with open_image(image) as source:
         fitted = ImageOps.contain(source.convert("RGBA"), canvas.size)
     x, y = (canvas.width - fitted.width) // 2, (canvas.height - fitted.height) // 2
     canvas.paste(fitted, (x, y), fitted)
     return canvas
 
 
-def tinted(canvas: Image.Image, path: Path) -> Image.Image:
+def tinted(canvas: Image.Image, source: Path | bytes) -> Image.Image:
     """``canvas`` with the mask's transparent area (stretched to the canvas) tinted."""
-    with Image.open(path) as mask:
+    with open_image(source) as mask:
         alpha = mask.convert("RGBA").getchannel("A").resize(canvas.size)
     area = alpha.point(lambda value: TINT_ALPHA if value < 128 else 0)
     return Image.composite(Image.new("RGB", canvas.size, TINT), canvas, area)

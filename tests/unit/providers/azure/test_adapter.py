@@ -47,4 +47,4 @@ async def test_edit_is_multipart_without_model(tmp_path: Path) -> None:
     (request,) = http.sent
     assert request.url.endswith("/images/edits?api-version=2024-02-01")
     assert "model" not in request.data and request.data["n"] == "1"
-    assert [(f.field, f.path) for f in request.files] == [("image[]", picture)]
+    assert [(f.field, f.source) for f in request.files] == [("image[]", picture)]

@@ -32,7 +32,7 @@ def test_an_aspect_ratio_and_auto_size_give_a_size() -> None:
 def test_a_variation_is_labelled_and_draws_its_input(tmp_path: Path) -> None:
     source = input_image(tmp_path, 32, 32)
     drawn = pictures(call(job("variations", model="demo", images=[source])))
-    assert drawn[0].label == "variation" and drawn[0].image == source.upload.path and drawn[0].mask is None
+    assert drawn[0].label == "variation" and drawn[0].image == source.upload.source and drawn[0].mask is None
 
 
 async def test_run_answers_in_the_asked_format() -> None:
