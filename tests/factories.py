@@ -18,7 +18,7 @@ from imagegate.fields import FieldTable
 from imagegate.health import Health
 from imagegate.imaging import inspect
 from imagegate.job import ImageJob, InputImage, Upload
-from imagegate.ledger import Keys
+from imagegate.ledger import Database, Keys
 from imagegate.ledger.limits import KeyCreate
 from imagegate.ledger.prices import PriceTable
 from imagegate.normalise import normalise as normalise_values
@@ -161,3 +161,26 @@ async def make_key(keys: Keys, name: str = "k", **limits: object) -> int:
     """A key with these limits in the ledger; its id."""
     record, _ = await keys.create(KeyCreate(name=name, **limits))  # type: ignore[arg-type]
     return record.id
+
+
+UNREACHABLE_DB = "postgresql+asyncpg://nobody@127.0.0.1:1/none"
+
+
+def break_database(db: Database) -> Callable[[], None]:
+    """Point the ledger at a server that refuses connections (and SQLite's usage appender at a file that can't be
+    opened); returns the call that puts it back."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    saved = db.engine, db._writer, db.file, dict(db._appenders)
+    db.engine = create_async_engine(UNREACHABLE_DB)
+    db._writer = db.engine.execution_options(imagegate_write=True)
+    db._appenders.clear()
+    if db.file is not None:
+        db.file = db.file.parent / "no-such-folder" / db.file.name
+
+    def restore() -> None:
+        db.engine, db._writer, db.file = saved[:3]
+        db._appenders.clear()
+        db._appenders.update(saved[3])
+
+    return restore

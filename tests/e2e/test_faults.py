@@ -16,13 +16,13 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from imagegate.app import create_app
 from imagegate.bootstrap import Services as Gateway
 from imagegate.config import Settings
 from imagegate.ledger.limits import KeyCreate
 from imagegate.ledger.tables import api_keys, reservations, usage
+from tests.factories import break_database
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.harness import openai_env
 
@@ -54,18 +54,6 @@ async def running(db_url: str, tmp_path: Path, upstream: FakeOpenAI) -> AsyncIte
     # wait for a loop that is gone).
     gc.collect()
     await asyncio.sleep(0)
-
-
-def break_database(gateway: Gateway) -> tuple[object, object]:
-    """Point the ledger at a server that refuses connections; returns what to restore."""
-    saved = (gateway.db.engine, gateway.db._writer)
-    gateway.db.engine = create_async_engine(UNREACHABLE)
-    gateway.db._writer = gateway.db.engine.execution_options(imagegate_write=True)
-    return saved
-
-
-def restore_database(gateway: Gateway, saved: tuple[object, object]) -> None:
-    gateway.db.engine, gateway.db._writer = saved  # type: ignore[assignment]
 
 
 async def ledger_state(gateway: Gateway, key_id: int) -> tuple[tuple[int, int], list[tuple[int, int]], int]:
@@ -107,11 +95,11 @@ async def test_database_gone_mid_request_is_503_and_nothing_half_written(running
     call = asyncio.create_task(running.client.post(
         "/v1/images/generations", json={"model": "dall-e-2", "prompt": "p", "size": "256x256"}))
     await wait_until_upstream_has(slow_upstream, 1)
-    saved = break_database(gateway)
+    restore = break_database(gateway.db)
     response = await call
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "database_unavailable" and "secret" not in response.text
-    restore_database(gateway, saved)
+    restore()
     (spent, reserved), rows, held = await ledger_state(gateway, running.key_id)
     assert (spent, held) == (0, 1) and reserved == 16_000  # the hold waits for the sweeper
     assert all(price == 0 for _, price in rows)
@@ -120,9 +108,9 @@ async def test_database_gone_mid_request_is_503_and_nothing_half_written(running
 
 
 async def test_database_gone_before_the_request_is_503(running: Running) -> None:
-    saved = break_database(running.gateway)
+    restore = break_database(running.gateway.db)
     try:
         response = await running.client.post("/v1/images/generations", json={"model": "dall-e-2", "prompt": "p"})
     finally:
-        restore_database(running.gateway, saved)
+        restore()
     assert response.status_code == 503 and response.json()["error"]["code"] == "database_unavailable"

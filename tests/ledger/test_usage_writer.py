@@ -6,11 +6,10 @@ import asyncio
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from imagegate.ledger import Database, DatabaseUnavailable, Keys, UsageRecorder
 from imagegate.ledger.tables import usage
-from tests.factories import make_key
+from tests.factories import break_database, make_key
 
 from .test_keys import row
 
@@ -33,16 +32,14 @@ async def test_rows_are_written_in_batches(db: Database, keys: Keys) -> None:
 async def test_rows_wait_for_the_database_to_come_back(db: Database, keys: Keys,
                                                       caplog: pytest.LogCaptureFixture) -> None:
     key_id = await make_key(keys)
-    saved = db.engine, db._writer
-    db.engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
-    db._writer = db.engine.execution_options(imagegate_write=True)
+    restore = break_database(db)
     recorder = UsageRecorder(db)
     recorder.start()
     recorder.record(row(key_id, 16_000))
     async with asyncio.timeout(30):  # until the first attempt has failed (a guard, not a timing assert)
         while "retrying 1 rows" not in caplog.text:
             await asyncio.sleep(0.01)
-    db.engine, db._writer = saved
+    restore()
     await recorder.close()
     assert await count(db) == 1
 
@@ -60,23 +57,23 @@ async def test_a_row_the_database_refuses_is_logged_not_retried_forever(
     assert "refused 1 usage rows" in caplog.text
 
 
-class CountingBegin:
-    """Counts the write transactions a :class:`Database` opens."""
+class CountingAppend:
+    """Counts the transactions that append usage rows."""
 
     def __init__(self, db: Database) -> None:
-        self.db, self.begin, self.count = db, db.begin, 0
+        self.append, self.count = db.append, 0
 
-    def __call__(self) -> object:
+    async def __call__(self, table: sa.Table, rows: list[dict[str, object]]) -> None:
         self.count += 1
-        return self.begin()
+        await self.append(table, rows)
 
 
 async def test_sync_rows_are_committed_when_write_returns_and_grouped(db: Database, keys: Keys,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     key_id = await make_key(keys)
     recorder = UsageRecorder(db, "sync")
-    counter = CountingBegin(db)
-    monkeypatch.setattr(db, "begin", counter)
+    counter = CountingAppend(db)
+    monkeypatch.setattr(db, "append", counter)
     await recorder.write(row(key_id, 16_000))
     assert await count(db) == 1  # in the database before write() returned: no flush, no close
     await asyncio.gather(*(recorder.write(row(key_id, 16_000)) for _ in range(50)))
@@ -109,15 +106,13 @@ async def test_a_refused_row_fails_only_its_own_write(db: Database, keys: Keys) 
 async def test_sync_write_raises_when_the_database_is_away_and_a_failed_row_is_queued(
         db: Database, keys: Keys) -> None:
     key_id = await make_key(keys)
-    saved = db.engine, db._writer
-    db.engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
-    db._writer = db.engine.execution_options(imagegate_write=True)
+    restore = break_database(db)
     recorder = UsageRecorder(db, "sync")
     with pytest.raises(DatabaseUnavailable):
         await recorder.write(row(key_id, 16_000))
     await recorder.write_failed(row(key_id, 0, status=502))
     assert recorder.queue.qsize() == 1
-    db.engine, db._writer = saved
+    restore()
     recorder.start()
     await recorder.close()
     assert await count(db) == 1

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from ..errors import ServiceUnavailable
 from ..extras import database_driver
+from .appender import SqliteAppender
 from .migrate import upgrade
 
 log = logging.getLogger("imagegate.ledger")
@@ -82,10 +83,13 @@ class Database:
         database_driver(url)  # a missing asyncpg is named here, with its extra, not deep in SQLAlchemy
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.file: Path | None = None  # the SQLite database's file
+        self._appenders: dict[str, SqliteAppender] = {}
         if self.is_sqlite:
             path = make_url(url).database
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                self.file = Path(path)
+                self.file.parent.mkdir(parents=True, exist_ok=True)
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
@@ -114,6 +118,20 @@ class Database:
         except UNREACHABLE as exc:
             raise self.unavailable(exc) from exc
 
+    async def append(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` in one transaction: on a SQLite file in one worker-thread hop (:mod:`.appender`)."""
+        if self.file is None:
+            async with self.begin() as conn:
+                await conn.execute(sa.insert(table), rows)
+            return
+        appender = self._appenders.get(table.name)
+        if appender is None:
+            appender = self._appenders[table.name] = SqliteAppender(self.file, table)
+        try:
+            await appender.append([tuple(row[name] for name in appender.names) for row in rows])
+        except sqlite3.OperationalError as exc:
+            raise self.unavailable(exc) from exc
+
     async def ping(self) -> None:
         """Raise :class:`DatabaseUnavailable` unless the database answers ``SELECT 1``."""
         async with self.connect() as conn:
@@ -125,4 +143,7 @@ class Database:
             await upgrade(conn)
 
     async def close(self) -> None:
+        for appender in self._appenders.values():
+            await appender.close()
+        self._appenders.clear()
         await self.engine.dispose()

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 from imagegate.ledger import DatabaseUnavailable, UsageRecorder, UsageRow
 from imagegate.ledger.usage import LINGER
-
-
-class Connection:
-    def __init__(self, written: list[dict[str, Any]]) -> None:
-        self.written = written
-
-    async def execute(self, statement: object, rows: list[dict[str, Any]]) -> None:
-        self.written.extend(rows)
 
 
 class AwayDatabase:
@@ -27,12 +17,11 @@ class AwayDatabase:
         self.failures = failures
         self.written: list[dict[str, Any]] = []
 
-    @asynccontextmanager
-    async def begin(self) -> AsyncIterator[Connection]:
+    async def append(self, table: object, rows: list[dict[str, Any]]) -> None:
         if self.failures:
             self.failures -= 1
             raise DatabaseUnavailable("away")
-        yield Connection(self.written)
+        self.written.extend(rows)
 
 
 def usage_row(request_id: str) -> UsageRow:
