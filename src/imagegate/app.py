@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__, console, errors
+from . import __version__, allocator, console, errors
 from .api import admin, admin_channels, files, health, images, jobs, metrics, models, openapi, usage
 from .api.gate import Gate
 from .api.observe import Observe
@@ -98,6 +98,7 @@ def create_app_from_env() -> FastAPI:
     (and the file ``IMAGEGATE_CONFIG`` names), read again from the same place on reload.
 
     A configured URL whose package isn't installed stops the process with one line naming the extra."""
+    allocator.tune()
     loader = SettingsLoader.at_start()
     settings = loader()
     try:

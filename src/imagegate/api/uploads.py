@@ -75,7 +75,7 @@ class _Collector:
         self.buffer = bytearray()
         self.upload: Upload | None = None
         self.file: IO[bytes] | None = None
-        self.chunks: list[bytes] = []  # the current file part, while it is kept in memory
+        self.chunks: list[bytes | memoryview] = []  # the current file part, while it is kept in memory
         self.in_memory = False
         self.in_part = False  # between a part's start and its end
 
@@ -137,7 +137,7 @@ class _Collector:
             param = "mask" if self.upload.field == "mask" else "image"
             mb = self.max_file // (1024 * 1024)
             raise PayloadTooLarge(f"Each file must be at most {mb} MB.", param=param, code="file_too_large")
-        piece = data[start:end] if start or end != len(data) else data
+        piece = memoryview(data)[start:end] if start or end != len(data) else data  # not copied: joined once
         if self.in_memory and self.upload.size <= SPOOL_BYTES and self._take(size):
             self.chunks.append(piece)
             return
@@ -172,7 +172,7 @@ class _Collector:
     def part_end(self) -> None:
         self.in_part = False
         if self.upload is not None and self.in_memory:
-            self.upload.data = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+            self.upload.data = b"".join(self.chunks)
             self.chunks = []
             return
         if self.file is not None:
