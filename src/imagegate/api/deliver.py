@@ -19,6 +19,7 @@ from starlette.responses import Response
 from ..admission import Admitted
 from ..auth import Principal
 from ..billing import IdempotentRequest
+from ..context import current
 from ..dispatch import Hooks
 from ..errors import InvalidRequest
 from ..jobs import Submission
@@ -26,7 +27,15 @@ from ..jobs.view import accepted
 from ..ledger.idempotency import fingerprint
 from ..pipeline import Answer
 from ..stream import stream_response
-from .deps import AdmittedDep, GoneDep, IdempotencyKeyDep, RequestIdDep, image_response, json_response, services_of
+from .deps import (
+    BearerDep,
+    IdempotencyHeader,
+    idempotency_key,
+    image_response,
+    json_response,
+    principal_of,
+    services_of,
+)
 from .uploads import Form
 
 RESPOND_ASYNC = "respond-async"
@@ -62,9 +71,14 @@ PreferHeader = Annotated[list[str] | None, Header(
     description="respond-async: answer 202 with an async job to poll (RFC 7240).")]
 
 
-async def get_caller(principal: AdmittedDep, request_id: RequestIdDep, idempotency_key: IdempotencyKeyDep,
-                     gone: GoneDep, prefer: PreferHeader = None) -> Caller:
-    return Caller(principal, request_id, idempotency_key, prefers_async(prefer or []), gone)
+async def get_caller(request: Request, _: BearerDep = None, idempotency: IdempotencyHeader = None,
+                     prefer: PreferHeader = None) -> Caller:
+    """The key (401 without a valid one), once its requests-per-minute window has room (429 with Retry-After),
+    then the headers. One dependency, not one each: FastAPI's resolution costs per dependency, per request."""
+    principal = await principal_of(request)
+    await services_of(request).limiter.admit(principal)
+    gone: asyncio.Event = request.state.gone  # set when the client disconnects (see imagegate.api.observe)
+    return Caller(principal, current().request_id, idempotency_key(idempotency), prefers_async(prefer or []), gone)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
@@ -137,10 +151,3 @@ async def _idempotent(caller: Caller, admitted: Admitted) -> IdempotentRequest |
     digest = fingerprint(job.endpoint, admitted.values) if not files else \
         await asyncio.to_thread(fingerprint, job.endpoint, admitted.values, files)
     return IdempotentRequest(caller.idempotency_key, digest)
-
-
-async def get_delivery(request: Request) -> Delivery:
-    return Delivery(request)
-
-
-DeliveryDep = Annotated[Delivery, Depends(get_delivery)]

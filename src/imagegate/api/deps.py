@@ -7,7 +7,6 @@ admission's (:mod:`imagegate.admission`).
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 from datetime import datetime
 from typing import Annotated, Any
@@ -72,34 +71,22 @@ async def _routing(request: Request) -> Routing:
 RoutingDep = Annotated[Routing, Depends(_routing)]
 
 
-async def _gone(request: Request) -> asyncio.Event:
-    """Set when the client disconnects (see :mod:`imagegate.api.observe`)."""
-    gone: asyncio.Event = request.state.gone
-    return gone
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]  # the security scheme, in OpenAPI
 
 
-GoneDep = Annotated[asyncio.Event, Depends(_gone)]
-
-
-async def get_principal(
-    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
-) -> Principal:
+async def principal_of(request: Request) -> Principal:
+    """Who sent the request: its key (401 without a valid one), or a signed-in console session's."""
     given: Principal | None = request.scope.get(SCOPE_PRINCIPAL)  # the console's proxy: a signed-in session's
     principal = given or await services_of(request).auth.authenticate(request.headers.get("authorization"))
     current().key = principal.name
     return principal
 
 
+async def get_principal(request: Request, _: BearerDep = None) -> Principal:
+    return await principal_of(request)
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
-
-
-async def get_admitted(request: Request, principal: PrincipalDep) -> Principal:
-    """The principal, once its requests-per-minute window has room (else 429 with Retry-After)."""
-    await services_of(request).limiter.admit(principal)
-    return principal
-
-
-AdmittedDep = Annotated[Principal, Depends(get_admitted)]
 
 
 async def get_master(principal: PrincipalDep) -> Principal:
@@ -112,9 +99,13 @@ async def get_master(principal: PrincipalDep) -> Principal:
 MasterDep = Annotated[Principal, Depends(get_master)]
 
 
-async def idempotency_key(value: Annotated[str | None, Header(
-        alias=HEADER, description="Retries with the same key and body within 24 h get the first answer and are "
-                                  "charged once; the same key with another body is a 409.")] = None) -> str | None:
+IdempotencyHeader = Annotated[str | None, Header(
+    alias=HEADER, description="Retries with the same key and body within 24 h get the first answer and are "
+                              "charged once; the same key with another body is a 409.")]
+
+
+def idempotency_key(value: str | None) -> str | None:
+    """The ``Idempotency-Key`` header, checked."""
     if value is None:
         return None
     if not 1 <= len(value) <= 255 or not value.isascii() or not value.isprintable():
@@ -123,11 +114,7 @@ async def idempotency_key(value: Annotated[str | None, Header(
     return value
 
 
-IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
-
-
-async def get_scraper(request: Request,
-                      _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> None:
+async def get_scraper(request: Request, _: BearerDep = None) -> None:
     """``/metrics``: the metrics key (``IMAGEGATE_METRICS_KEY``), or the master key."""
     metrics_key = services_of(request).settings.metrics_key
     header = request.headers.get("authorization")
