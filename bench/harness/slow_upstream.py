@@ -6,7 +6,8 @@ whole request body, sleeps, then sends the JSON. Thousands of requests can wait 
 raised to the hard limit and the listen backlog is 8192 (capped by net.core.somaxconn).
 
 Bench-only endpoints:
-  GET /stats                 {"received", "in_flight", "peak_in_flight", "answered", "bytes_in", "delay"}
+  GET /stats                 {"received", "in_flight", "peak_in_flight", "answered", "bytes_in", "delay",
+                              "first_received", "last_received", "last_answered" (epoch seconds)}
   GET /control?delay=S       set the delay (seconds) and zero the counters; answers the new stats
   GET /healthz               200
 
@@ -39,10 +40,14 @@ class Stats:
     peak_in_flight: int = 0
     answered: int = 0
     bytes_in: int = 0
+    first_received: float = 0.0  # epoch seconds, for lining up with the client's clock
+    last_received: float = 0.0
+    last_answered: float = 0.0
 
     def reset(self, delay: float) -> None:
         self.delay = delay
         self.received = self.peak_in_flight = self.answered = self.bytes_in = 0
+        self.first_received = self.last_received = self.last_answered = 0.0
 
 
 STATS: web.AppKey[Stats] = web.AppKey("stats", Stats)
@@ -60,6 +65,8 @@ async def read_all(request: web.Request) -> int:
 async def image(request: web.Request) -> web.StreamResponse:
     stats = request.app[STATS]
     stats.received += 1
+    stats.last_received = time.time()
+    stats.first_received = stats.first_received or stats.last_received
     stats.in_flight += 1
     stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
     try:
@@ -67,6 +74,7 @@ async def image(request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(stats.delay)
         body = request.app[BODY].replace(b'"created":1717200000', f'"created":{int(time.time())}'.encode(), 1)
         stats.answered += 1
+        stats.last_answered = time.time()
         return web.Response(body=body, content_type="application/json")
     finally:
         stats.in_flight -= 1
