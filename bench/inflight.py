@@ -116,6 +116,11 @@ def timeline(client: dict[str, Any], upstream: dict[str, Any]) -> dict[str, floa
             for k in ("first_received", "last_received", "last_answered")}
 
 
+def worst_probes(client: dict[str, Any], lag: dict[str, Any]) -> list[tuple[float, float]]:
+    """The longest probes as (seconds after the client's first send, ms)."""
+    return [(round(w["sent_at"] - client["t0_epoch"], 2), w["ms"]) for w in lag.get("worst", [])]
+
+
 def run_client(gateway: Server, kind: str, n: int, work: servers.Workdirs, timeout: float) -> dict[str, Any]:
     """One burst_client process on the load core; its JSON summary."""
     argv = module_argv("burst_client", "--base", f"http://127.0.0.1:{gateway.port}", "--key", servers.MASTER_KEY,
@@ -183,7 +188,7 @@ def row_from(target: str, scenario: str, n: int, delay: float, m: dict[str, Any]
         "serve_ratio": round(wall / delay, 4) if wall and delay else None,
         "all_connected_s": client["all_connected_s"], "latency_ms": client["latency_ms"],
         "lag_ms": m["lag"]["ms"], "lag_probes": m["lag"]["probes"], "lag_errors": m["lag"]["errors"],
-        "lag_idle_ms": m["lag_idle"]["ms"],
+        "lag_idle_ms": m["lag_idle"]["ms"], "lag_worst_at_s_ms": worst_probes(client, m["lag"]),
         "rss_idle_mb": round(m["rss_idle_mb"], 1), "rss_peak_mb": round(m["rss_peak_mb"], 1),
         "rss_after_mb": round(m["rss_after_mb"], 1), "rss_growth_mb": round(growth, 1),
         "request_bytes": client["request_bytes"], "bytes_in_flight": in_flight,

@@ -24,20 +24,25 @@ import aiohttp
 from .edit_client import percentile
 from .nofile import run_loop
 
+WORST = 8  # the longest probes are reported with the time they were sent
+
 
 @dataclass
 class Probes:
     latencies: list[float] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)  # epoch seconds, one per latency
     errors: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, object]:
         lat = sorted(self.latencies)
         pcts = {p: round(percentile(lat, v), 2) for p, v in (("p50", 50), ("p90", 90), ("p99", 99))}
-        return {"probes": len(lat), "errors": self.errors, "ms": pcts | {"max": round(lat[-1], 2) if lat else 0.0}}
+        worst = sorted(zip(self.latencies, self.sent_at, strict=True), reverse=True)[:WORST]
+        return {"probes": len(lat), "errors": self.errors, "ms": pcts | {"max": round(lat[-1], 2) if lat else 0.0},
+                "worst": [{"sent_at": round(at, 3), "ms": round(ms, 2)} for ms, at in worst]}
 
 
 async def probe_once(session: aiohttp.ClientSession, url: str, into: Probes) -> None:
-    start = time.perf_counter()
+    start, sent_at = time.perf_counter(), time.time()
     try:
         async with session.get(url) as resp:
             await resp.read()
@@ -47,6 +52,7 @@ async def probe_once(session: aiohttp.ClientSession, url: str, into: Probes) -> 
         return
     if status == 200:
         into.latencies.append((time.perf_counter() - start) * 1000)
+        into.sent_at.append(sent_at)
     else:
         into.errors[f"HTTP {status}"] = into.errors.get(f"HTTP {status}", 0) + 1
 
