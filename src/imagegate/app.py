@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__, allocator, console, errors
+from . import __version__, console, errors, runtime
 from .api import admin, admin_channels, files, health, images, jobs, metrics, models, openapi, usage
 from .api.gate import Gate
 from .api.observe import Observe
@@ -56,6 +56,7 @@ def create_app(settings: Settings, loader: Loader | None = None, environ: Mappin
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
             loop.add_signal_handler(signal.SIGHUP, _on_sighup, services)
         restore_sigterm = on_sigterm(services.drain)
+        runtime.started()
         try:
             yield
         finally:
@@ -98,7 +99,7 @@ def create_app_from_env() -> FastAPI:
     (and the file ``IMAGEGATE_CONFIG`` names), read again from the same place on reload.
 
     A configured URL whose package isn't installed stops the process with one line naming the extra."""
-    allocator.tune()
+    runtime.tune()
     loader = SettingsLoader.at_start()
     settings = loader()
     try:

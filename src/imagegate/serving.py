@@ -31,7 +31,7 @@ from typing import Any, NoReturn
 
 import uvicorn
 
-from . import allocator, metrics_dir
+from . import metrics_dir, runtime
 from .app import create_app
 from .config import Settings, SettingsLoader
 from .logs import logging_config
@@ -55,7 +55,7 @@ def _stopped(signum: int, frame: FrameType | None) -> None:
 def run_here(settings: Settings, loader: SettingsLoader, log_level: str) -> None:
     """Serve with one worker, in this process (emptying ``PROMETHEUS_MULTIPROC_DIR`` first if it is set)."""
     signal.signal(signal.SIGTERM, _stopped)
-    allocator.tune()
+    runtime.tune()
     given = os.environ.get(MULTIPROC_ENV)
     with metrics_dir.prepared(Path(given)) if given else nullcontext():
         uvicorn.run(create_app(settings, loader), **_options(settings, log_level))

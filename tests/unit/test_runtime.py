@@ -6,17 +6,17 @@ import platform
 
 import pytest
 
-from imagegate import allocator
+from imagegate import runtime
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc only")
 def test_thresholds_are_set_on_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in allocator.ENVIRONMENT:
+    for name in runtime.ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
-    assert allocator.tune() is True
+    assert runtime.tune_allocator() is True
 
 
-@pytest.mark.parametrize("name", allocator.ENVIRONMENT)
+@pytest.mark.parametrize("name", runtime.ENVIRONMENT)
 def test_the_environment_wins(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     monkeypatch.setenv(name, "131072")
-    assert allocator.tune() is False
+    assert runtime.tune_allocator() is False
