@@ -96,9 +96,10 @@ async def choice_cost(channels: int, rounds: int) -> float:
     """Microseconds per acquire + release on an idle router with ``channels`` channels in two tiers."""
     router = Router([Channel(f"c{i}", "openai", "http://u", "k", {"m": "m"}, priority=i % 2, weight=1 + i,
                              health=Health()) for i in range(channels)])
+    tiers = router.tiers("m")
     started = time.perf_counter()
     for _ in range(rounds):
-        lease = await router.acquire("m", (), 1e18, 5.0)
+        lease = await router.acquire("m", tiers, (), 1e18, 5.0)
         lease.release()
     return (time.perf_counter() - started) / rounds * 1e6
 
