@@ -8,15 +8,16 @@ from starlette.requests import Request
 from starlette.types import Message
 
 
-def request(chunks: Iterable[bytes], length: int | None = None) -> Request:
-    """A ``POST /v1/images/edits`` with a JSON body; ``length`` is its Content-Length, if any."""
+def request(chunks: Iterable[bytes], length: int | None = None, content_type: str = "application/json") -> Request:
+    """A ``POST /v1/images/edits`` with a JSON body (or one of ``content_type``); ``length`` is its Content-Length,
+    if any."""
     source = iter(chunks)
 
     async def receive() -> Message:
         chunk = next(source, None)
         return {"type": "http.request", "body": chunk or b"", "more_body": chunk is not None}
 
-    headers = [(b"content-type", b"application/json")]
+    headers = [(b"content-type", content_type.encode())]
     if length is not None:
         headers.append((b"content-length", str(length).encode()))
     scope = {"type": "http", "method": "POST", "path": "/v1/images/edits", "headers": headers}
